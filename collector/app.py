@@ -1,0 +1,134 @@
+"""The collector: aiohttp app that validates events and puts them on the Redis stream."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from collector.capture import capture
+from collector.health import health
+from collector.keys import KeyCache
+from collector.metrics import CollectorMetrics
+from config.logs import setup_logging
+from config.settings import Settings, get_settings
+
+log = logging.getLogger("njia.collector")
+
+ALLOWED_HEADERS = "Content-Type, X-Write-Key, Authorization"
+
+
+def warehouse_ping_url(clickhouse_url: str) -> str:
+    parts = urlsplit(clickhouse_url)
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or (8443 if parts.scheme == "https" else 8123)
+    return f"{parts.scheme or 'http'}://{host}:{port}/ping"
+
+
+def _cors_origin(request: web.Request) -> str | None:
+    origin = request.headers.get("Origin")
+    allowed = request.app["settings"].cors_origins
+    if not origin:
+        return None
+    return origin if ("*" in allowed or origin in allowed) else None
+
+
+@web.middleware
+async def cors_and_errors(request: web.Request, handler):  # noqa: ANN001, ANN201
+    """CORS for the tax app's origin (preflight included) and JSON bodies for HTTP errors."""
+    origin = _cors_origin(request)
+    if request.method == "OPTIONS" and origin:
+        response: web.StreamResponse = web.Response(status=204)
+    else:
+        try:
+            response = await handler(request)
+        except web.HTTPRequestEntityTooLarge as exc:
+            response = web.json_response(
+                {"error": f"body too large: limit is {exc.max_size} bytes"}, status=413
+            )
+        except web.HTTPException as exc:
+            if exc.content_type != "application/json" and exc.status >= 400:
+                exc = web.json_response({"error": exc.reason}, status=exc.status)
+            response = exc
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
+    endpoint = (
+        request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
+    )
+    request.app["metrics"].requests.labels(endpoint, str(response.status)).inc()
+    return response
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    settings = request.app["settings"]
+    body = await request.app["metrics"].render(
+        request.app["redis"],
+        settings.stream_key,
+        settings.consumer_group,
+        settings.dead_letter_stream_key,
+    )
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def build_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or get_settings()
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[cors_and_errors])
+    app["settings"] = settings
+    app["keys"] = KeyCache(settings.key_cache_seconds)
+    app["metrics"] = CollectorMetrics()
+    app["trusted_proxies"] = [
+        ipaddress.ip_network(p, strict=False) for p in settings.trusted_proxies
+    ]
+    app["warehouse_ping_url"] = warehouse_ping_url(settings.effective_clickhouse_url)
+
+    async def _redis_ctx(app: web.Application):  # noqa: ANN202
+        app["redis"] = aioredis.Redis.from_url(
+            settings.effective_redis_url,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            health_check_interval=10,
+        )
+        yield
+        await app["redis"].aclose()
+
+    app.cleanup_ctx.append(_redis_ctx)
+    app.router.add_post("/v1/capture", capture)
+    app.router.add_get("/v1/health", health)
+    app.router.add_get("/metrics", metrics_handler)
+    from collector.routes import add_routes  # ingestion endpoints added by later modules
+
+    add_routes(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Njia collector")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    setup_logging("collector")
+    log.info(
+        "collector listening on %s:%s",
+        args.host or settings.collector_host,
+        args.port or settings.collector_port,
+    )
+    web.run_app(
+        build_app(settings),
+        host=args.host or settings.collector_host,
+        port=args.port or settings.collector_port,
+        print=None,
+        access_log=None,
+    )
+
+
+if __name__ == "__main__":
+    main()

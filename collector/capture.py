@@ -1,0 +1,73 @@
+"""POST /v1/capture — the Njia SDK's endpoint: a batch or one bare event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from collector.ingest import Outcome, accept, client_ip, json_error, read_json, require_project
+from collector.validation import CaptureEvent, check_age, error_messages, parse_time, to_record
+
+
+def split_batch(body: Any) -> tuple[list[Any], Any] | None:
+    """(events, sent_at) from `{"batch": [...], "sent_at": …}` or one bare event.
+
+    None when the body is neither.
+    """
+    if isinstance(body, dict) and "batch" in body:
+        batch = body["batch"]
+        return (batch if isinstance(batch, list) else None), body.get("sent_at")
+    if isinstance(body, dict):
+        return [body], body.get("sent_at")
+    if isinstance(body, list):
+        return body, None
+    return None
+
+
+async def capture(request: web.Request) -> web.Response:
+    received_at = datetime.now(UTC)
+    body = await read_json(request)
+    project = await require_project(request, body)
+    settings = request.app["settings"]
+    split = split_batch(body)
+    if split is None or split[0] is None:
+        return json_error(
+            400, 'body: expected {"batch": [event, …], "sent_at": ISO 8601} or one event object'
+        )
+    events, sent_at_raw = split
+    if len(events) > settings.max_batch_events:
+        return json_error(
+            413, f"batch: {len(events)} events exceeds the limit of {settings.max_batch_events}"
+        )
+    sent_at = parse_time(sent_at_raw) if sent_at_raw is not None else None
+    if sent_at_raw is not None and sent_at is None:
+        return json_error(400, f"sent_at: {sent_at_raw!r} is not an ISO 8601 timestamp")
+
+    ip = client_ip(request)
+    outcome = Outcome()
+    for index, raw in enumerate(events):
+        if not isinstance(raw, dict):
+            outcome.reject(index, ["event: expected a JSON object"], "validation")
+            continue
+        try:
+            event = CaptureEvent.model_validate(raw)
+        except ValidationError as exc:
+            outcome.reject(index, error_messages(exc), "validation")
+            continue
+        record = to_record(
+            event, project.project_id, received_at, sent_at, ip, project.settings.phone_region
+        )
+        too_old = check_age(
+            record.timestamp,
+            received_at,
+            project.settings.max_event_age_seconds,
+            settings.max_future_seconds,
+        )
+        if too_old:
+            outcome.reject(index, [too_old], "out_of_time_range")
+            continue
+        outcome.records.append(record)
+    return await accept(request, outcome, "capture")

@@ -1,0 +1,146 @@
+"""What every ingestion endpoint shares: body parsing, write keys, and the accept/enqueue contract.
+
+Contract: 200 → {"accepted": n, "rejected": [{"index": i, "errors": [...]}]} once every accepted
+event is on the Redis stream; 503 + Retry-After when Redis cannot take them (never 200 for
+events that were not stored); 4xx with a message that says what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from config.metadata.projects import Project
+from processor.record import EventRecord
+from processor.stream import enqueue
+
+log = logging.getLogger("njia.collector")
+
+RETRY_AFTER_SECONDS = "5"
+
+
+def json_error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The body as JSON whatever its Content-Type (a beacon sends text/plain)."""
+    raw = await request.read()  # aiohttp enforces client_max_size → 413
+    if not raw.strip():
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "empty body: expected a JSON object"}),
+            content_type="application/json",
+        )
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = (
+            f" at line {exc.lineno} column {exc.colno} (byte {exc.pos})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise web.HTTPBadRequest(
+            text=json.dumps(
+                {"error": f"invalid JSON{where}: {exc.msg if hasattr(exc, 'msg') else exc}"}
+            ),
+            content_type="application/json",
+        ) from None
+
+
+def write_key_from(request: web.Request, body: Any = None) -> str | None:
+    """X-Write-Key header, Basic username (Segment), `write_key`/`writeKey` in body or query."""
+    header = request.headers.get("X-Write-Key")
+    if header:
+        return header.strip()
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("basic "):
+        try:
+            user = base64.b64decode(auth[6:].strip()).decode().split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            user = ""
+        if user:
+            return user
+    for source in (body if isinstance(body, dict) else {}, request.query):
+        for name in ("write_key", "writeKey"):
+            value = source.get(name)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+async def require_project(request: web.Request, body: Any = None) -> Project:
+    key = write_key_from(request, body)
+    if not key:
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "missing write key: send it in the X-Write-Key header"}),
+            content_type="application/json",
+        )
+    project = await request.app["keys"].project(key)
+    if project is None:
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "unknown or revoked write key"}),
+            content_type="application/json",
+        )
+    return project
+
+
+def client_ip(request: web.Request) -> str:
+    """The connection's peer, or the X-Forwarded-For client when the peer is a trusted proxy."""
+    peer = request.remote or ""
+    proxies = request.app["trusted_proxies"]
+    forwarded = request.headers.get("X-Forwarded-For")
+    if not forwarded or not _in_networks(peer, proxies):
+        return peer
+    # Walk from the right: the first address not ours is the client.
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _in_networks(hop, proxies):
+            return hop
+    return peer
+
+
+def _in_networks(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+@dataclass
+class Outcome:
+    records: list[EventRecord] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, index: int, errors: list[str], reason: str) -> None:
+        self.rejected.append({"index": index, "errors": errors, "reason": reason})
+
+
+async def accept(request: web.Request, outcome: Outcome, source: str) -> web.Response:
+    """Enqueue the valid records and answer with the shared contract."""
+    metrics = request.app["metrics"]
+    for item in outcome.rejected:
+        metrics.rejected.labels(item.pop("reason")).inc()
+    try:
+        await enqueue(request.app["redis"], request.app["settings"].stream_key, outcome.records)
+    except (aioredis.RedisError, OSError) as exc:
+        log.error(
+            "cannot enqueue %d events for project %s: %s",
+            len(outcome.records),
+            outcome.records[0].project_id if outcome.records else "?",
+            exc,
+        )
+        return web.json_response(
+            {"error": "event queue unavailable, retry later"},
+            status=503,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    metrics.accepted.labels(source).inc(len(outcome.records))
+    metrics.enqueued.inc(len(outcome.records))
+    return web.json_response({"accepted": len(outcome.records), "rejected": outcome.rejected})

@@ -1,0 +1,207 @@
+"""Projects (tenants), their write keys, webhook secrets and per-project settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field, field_validator
+
+from config.metadata import crypto
+from config.metadata.db import engine
+from config.metadata.tables import projects, webhook_secrets, write_keys
+
+PROJECT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+class ProjectSettings(BaseModel):
+    """Per-project settings; `njia project set P key=value` edits them."""
+
+    timezone: str = "Africa/Nairobi"
+    conversion_events: list[str] = Field(default_factory=lambda: ["return_filed"])
+    max_event_age_seconds: int = Field(7 * 24 * 3600, gt=0)
+    conversation_timeout_seconds: int = Field(30 * 60, gt=0)
+    phone_region: str = "KE"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    name: str
+    created_at: datetime
+    settings: ProjectSettings
+
+
+class ProjectError(ValueError):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _row_to_project(row: Any) -> Project:
+    return Project(
+        row.project_id, row.name, row.created_at, ProjectSettings(**(row.settings or {}))
+    )
+
+
+def create_project(name: str, settings: ProjectSettings | None = None) -> dict[str, str]:
+    """Create a project; returns its id, write key and webhook secret (shown only now)."""
+    project_id = name.strip().lower()
+    if not PROJECT_ID_RE.match(project_id):
+        raise ProjectError(
+            f"project name {name!r} must be 1-63 chars of a-z, 0-9, '-' or '_' (starting alnum)"
+        )
+    write_key = crypto.new_secret("nk")
+    secret = crypto.new_secret("whsec")
+    now = _now()
+    with engine().begin() as conn:
+        exists = conn.execute(
+            sa.select(projects.c.project_id).where(projects.c.project_id == project_id)
+        ).first()
+        if exists:
+            raise ProjectError(f"project {project_id!r} already exists")
+        conn.execute(
+            projects.insert().values(
+                project_id=project_id,
+                name=name,
+                created_at=now,
+                settings=(settings or ProjectSettings()).model_dump(),
+            )
+        )
+        _insert_write_key(conn, project_id, write_key, now)
+        _insert_webhook_secret(conn, project_id, secret, now)
+    return {"project_id": project_id, "write_key": write_key, "webhook_secret": secret}
+
+
+def _insert_write_key(conn: sa.Connection, project_id: str, key: str, now: datetime) -> None:
+    conn.execute(
+        write_keys.insert().values(
+            key_hash=crypto.hash_secret(key), project_id=project_id, prefix=key[:7], created_at=now
+        )
+    )
+
+
+def _insert_webhook_secret(
+    conn: sa.Connection, project_id: str, secret: str, now: datetime
+) -> None:
+    conn.execute(
+        webhook_secrets.insert().values(
+            project_id=project_id, secret_encrypted=crypto.encrypt(secret), created_at=now
+        )
+    )
+
+
+def list_projects() -> list[Project]:
+    with engine().connect() as conn:
+        rows = conn.execute(sa.select(projects).order_by(projects.c.project_id)).all()
+    return [_row_to_project(r) for r in rows]
+
+
+def get_project(project_id: str) -> Project | None:
+    with engine().connect() as conn:
+        row = conn.execute(sa.select(projects).where(projects.c.project_id == project_id)).first()
+    return _row_to_project(row) if row else None
+
+
+def require_project(project_id: str) -> Project:
+    project = get_project(project_id)
+    if project is None:
+        raise ProjectError(f"unknown project {project_id!r}")
+    return project
+
+
+def project_for_write_key(key: str) -> Project | None:
+    """The project a (non-revoked) write key belongs to, or None."""
+    with engine().connect() as conn:
+        row = conn.execute(
+            sa.select(projects)
+            .join(write_keys, write_keys.c.project_id == projects.c.project_id)
+            .where(
+                write_keys.c.key_hash == crypto.hash_secret(key), write_keys.c.revoked_at.is_(None)
+            )
+        ).first()
+    return _row_to_project(row) if row else None
+
+
+def webhook_secrets_for(project_id: str) -> list[str]:
+    """Active webhook secrets in clear, newest first (several during a rotation's overlap)."""
+    with engine().connect() as conn:
+        rows = conn.execute(
+            sa.select(webhook_secrets.c.secret_encrypted)
+            .where(
+                webhook_secrets.c.project_id == project_id, webhook_secrets.c.revoked_at.is_(None)
+            )
+            .order_by(webhook_secrets.c.id.desc())
+        ).all()
+    return [crypto.decrypt(r.secret_encrypted) for r in rows]
+
+
+def rotate_write_key(project_id: str) -> str:
+    """Revoke every write key of the project and issue a new one."""
+    require_project(project_id)
+    key = crypto.new_secret("nk")
+    now = _now()
+    with engine().begin() as conn:
+        conn.execute(
+            write_keys.update()
+            .where(write_keys.c.project_id == project_id, write_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        _insert_write_key(conn, project_id, key, now)
+    return key
+
+
+def rotate_webhook_secret(project_id: str) -> str:
+    require_project(project_id)
+    secret = crypto.new_secret("whsec")
+    now = _now()
+    with engine().begin() as conn:
+        conn.execute(
+            webhook_secrets.update()
+            .where(
+                webhook_secrets.c.project_id == project_id, webhook_secrets.c.revoked_at.is_(None)
+            )
+            .values(revoked_at=now)
+        )
+        _insert_webhook_secret(conn, project_id, secret, now)
+    return secret
+
+
+def write_key_prefixes(project_id: str) -> list[dict[str, Any]]:
+    with engine().connect() as conn:
+        rows = conn.execute(
+            sa.select(write_keys.c.prefix, write_keys.c.created_at, write_keys.c.revoked_at)
+            .where(write_keys.c.project_id == project_id)
+            .order_by(write_keys.c.created_at.desc())
+        ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def update_settings(project_id: str, **changes: Any) -> ProjectSettings:
+    """Validate and store changed per-project settings."""
+    project = require_project(project_id)
+    unknown = set(changes) - set(ProjectSettings.model_fields)
+    if unknown:
+        raise ProjectError(
+            f"unknown setting(s) {sorted(unknown)}; known: {sorted(ProjectSettings.model_fields)}"
+        )
+    new = ProjectSettings(**{**project.settings.model_dump(), **changes})
+    with engine().begin() as conn:
+        conn.execute(
+            projects.update()
+            .where(projects.c.project_id == project_id)
+            .values(settings=new.model_dump())
+        )
+    return new

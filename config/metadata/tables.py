@@ -1,0 +1,65 @@
+"""Relational metadata (projects, keys, secrets, tokens, users): SQLAlchemy Core tables.
+
+This is the source of truth for what changes; ClickHouse only ever holds events. Alembic
+migrations in `migrations/versions` create these tables; keep both in step.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("project_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Per-project settings as one JSON document, validated by projects.ProjectSettings.
+    sa.Column("settings", sa.JSON, nullable=False, default=dict),
+)
+
+write_keys = sa.Table(
+    "write_keys",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.project_id"), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+webhook_secrets = sa.Table(
+    "webhook_secrets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.project_id"), nullable=False),
+    # Fernet token: HMAC verification needs the secret in clear, so it is encrypted, not hashed.
+    sa.Column("secret_encrypted", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+read_tokens = sa.Table(
+    "read_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.project_id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("projects", sa.JSON, nullable=False, default=list),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

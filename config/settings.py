@@ -1,0 +1,127 @@
+"""Njia settings: read once from the environment (and an optional `.env`), validated by pydantic.
+
+Call `get_settings()`; never read `os.environ` elsewhere. Tests set the environment first and call
+`get_settings.cache_clear()`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Where every embedded engine keeps its files (redis/, warehouse/, metadata.db, logs/).
+    data_dir: Path = Field(Path("./var"), alias="NJIA_DATA_DIR")
+    # demo: generate secrets on first start and keep them under data_dir; production: refuse to
+    # start without them.
+    mode: Literal["demo", "production"] = Field("demo", alias="NJIA_MODE")
+
+    # External engines. Unset → the embedded defaults (redis-server / chDB warehouse on loopback).
+    redis_url: str | None = Field(None, alias="REDIS_URL")
+    clickhouse_url: str | None = Field(None, alias="CLICKHOUSE_URL")
+    database_url: str | None = Field(None, alias="DATABASE_URL")
+
+    collector_host: str = Field("0.0.0.0", alias="COLLECTOR_HOST")
+    collector_port: int = Field(3000, alias="COLLECTOR_PORT")
+    workbench_host: str = Field("127.0.0.1", alias="WORKBENCH_HOST")
+    workbench_port: int = Field(8501, alias="WORKBENCH_PORT")
+    api_port: int = Field(8502, alias="API_PORT")
+    processor_metrics_port: int = Field(9464, alias="PROCESSOR_METRICS_PORT")
+    redis_port: int = Field(6379, alias="REDIS_PORT")
+    warehouse_port: int = Field(8123, alias="WAREHOUSE_PORT")
+    # Connections in the warehouse's pools: inserts and queries never wait on each other.
+    warehouse_query_connections: int = Field(4, alias="WAREHOUSE_QUERY_CONNECTIONS")
+    warehouse_insert_connections: int = Field(2, alias="WAREHOUSE_INSERT_CONNECTIONS")
+
+    geoip_db: Path | None = Field(None, alias="GEOIP_DB")
+
+    # Fernet key that encrypts webhook secrets at rest. Demo mode generates one under data_dir.
+    secret_key: str | None = Field(None, alias="NJIA_SECRET_KEY")
+
+    # Collector limits.
+    max_body_bytes: int = Field(1024 * 1024, alias="MAX_BODY_BYTES")
+    max_batch_events: int = Field(1000, alias="MAX_BATCH_EVENTS")
+    key_cache_seconds: float = Field(5.0, alias="KEY_CACHE_SECONDS")
+    trusted_proxies: list[str] = Field(default_factory=list, alias="TRUSTED_PROXIES")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"], alias="CORS_ORIGINS")
+    default_phone_region: str = Field("KE", alias="DEFAULT_PHONE_REGION")
+    max_future_seconds: int = Field(24 * 3600, alias="MAX_FUTURE_SECONDS")
+
+    # Processor.
+    processor_numprocs: int = Field(1, alias="PROCESSOR_NUMPROCS")
+    processor_batch_size: int = Field(500, alias="PROCESSOR_BATCH_SIZE")
+    processor_block_ms: int = Field(200, alias="PROCESSOR_BLOCK_MS")
+    processor_claim_idle_ms: int = Field(30_000, alias="PROCESSOR_CLAIM_IDLE_MS")
+    processor_max_backoff_seconds: float = Field(30.0, alias="PROCESSOR_MAX_BACKOFF_SECONDS")
+    # Import path "module:function" of an extra validator (tests use it to make poison events).
+    validation_hook: str | None = Field(None, alias="NJIA_VALIDATION_HOOK")
+
+    stream_key: str = Field("njia:events", alias="NJIA_STREAM")
+    dead_letter_stream_key: str = Field("njia:deadletters", alias="NJIA_DEADLETTER_STREAM")
+    consumer_group: str = Field("processors", alias="NJIA_CONSUMER_GROUP")
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    # --- derived ---------------------------------------------------------------------------
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def embedded_warehouse(self) -> bool:
+        return not self.clickhouse_url
+
+    @property
+    def effective_redis_url(self) -> str:
+        return self.redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def effective_clickhouse_url(self) -> str:
+        return self.clickhouse_url or f"http://127.0.0.1:{self.warehouse_port}/default"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'metadata.db'}"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def demo_secret(self, name: str, factory: type[str] | None = None) -> str:
+        """A secret generated once and kept under data_dir (demo mode only)."""
+        if self.mode != "demo":
+            raise RuntimeError(f"{name} must be set in production mode")
+        path = self.data_dir / "secrets" / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(32)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,349 @@
+"""The processor: a consumer in the Redis stream's group that stores events in the warehouse.
+
+Loop: read a batch (own pending entries first, then reclaimed ones of dead consumers, then new),
+validate → enrich → claim (exactly-once) → insert → XACK + XDEL. XACK only after the insert
+succeeded; during a warehouse outage the same batch is retried with capped exponential back-off
+while this consumer keeps its entries (re-claiming them so no other consumer takes them over).
+SIGTERM finishes the batch in hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import random
+import signal
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from pydantic import ValidationError
+
+from config.logs import setup_logging
+from config.metadata.projects import ProjectSettings, get_project
+from config.settings import Settings, get_settings
+from processor import dedup
+from processor.deadletter import dead_letter
+from processor.enrich import Enricher, default_enrichers
+from processor.record import EventRecord
+from processor.rows import COLUMNS, to_row
+from processor.sink import Outage, insert_isolating_poison
+from processor.stream import FIELD
+from queries.client import new_client
+
+log = logging.getLogger("njia.processor")
+
+COUNTERS_KEY = "njia:metrics:processor"
+Validator = Callable[[EventRecord], None]
+
+
+@dataclass
+class Entry:
+    entry_id: str
+    payload: str
+    record: EventRecord | None = None
+
+
+def _load_hook(path: str | None) -> Validator | None:
+    if not path:
+        return None
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class Processor:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        consumer: str | None = None,
+        enrichers: list[Enricher] | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.redis = redis.Redis.from_url(
+            self.settings.effective_redis_url, socket_timeout=10, socket_connect_timeout=3
+        )
+        self.enrichers = enrichers if enrichers is not None else default_enrichers()
+        self.validation_hook = _load_hook(self.settings.validation_hook)
+        self._client: Any = None
+        self._stop = False
+        self._project_cache: dict[str, tuple[float, ProjectSettings]] = {}
+        self._last_autoclaim = 0.0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def stop(self, *_: object) -> None:
+        log.info("stop requested: finishing the batch in hand")
+        self._stop = True
+
+    def ensure_group(self) -> None:
+        try:
+            self.redis.xgroup_create(
+                self.settings.stream_key, self.settings.consumer_group, id="0", mkstream=True
+            )
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def run(self) -> None:
+        self.ensure_group()
+        log.info("processor %s consuming %s", self.consumer, self.settings.stream_key)
+        while not self._stop:
+            try:
+                handled = self.run_once()
+            except redis.RedisError as exc:
+                log.error("redis unavailable: %s; retrying in 1 s", exc)
+                time.sleep(1)
+                continue
+            if handled == 0 and self._stop:
+                break
+        log.info("processor %s stopped", self.consumer)
+
+    # --- reading -----------------------------------------------------------------------------
+    def run_once(self, block_ms: int | None = None) -> int:
+        """Read and handle one batch; returns the number of entries handled."""
+        entries = self._read_own_pending() or self._autoclaim() or self._read_new(block_ms)
+        if entries:
+            self.handle(entries)
+        return len(entries)
+
+    def _read_own_pending(self) -> list[Entry]:
+        # Entries delivered to this consumer name before a crash (stable name per slot).
+        return self._read("0", block_ms=None)
+
+    def _read_new(self, block_ms: int | None) -> list[Entry]:
+        return self._read(
+            ">", block_ms=self.settings.processor_block_ms if block_ms is None else block_ms
+        )
+
+    def _read(self, start: str, block_ms: int | None) -> list[Entry]:
+        response = self.redis.xreadgroup(
+            self.settings.consumer_group,
+            self.consumer,
+            {self.settings.stream_key: start},
+            count=self.settings.processor_batch_size,
+            block=block_ms,
+        )
+        entries, gone = [], []
+        for _stream, items in response or []:
+            for entry_id, fields in items:
+                if not fields:  # deleted while still pending: nothing left to store
+                    gone.append(entry_id)
+                    continue
+                entries.append(_entry(entry_id, fields))
+        if gone:
+            self._ack(gone)
+        return entries
+
+    def _autoclaim(self) -> list[Entry]:
+        now = time.monotonic()
+        if now - self._last_autoclaim < 5:
+            return []
+        self._last_autoclaim = now
+        result = self.redis.xautoclaim(
+            self.settings.stream_key,
+            self.settings.consumer_group,
+            self.consumer,
+            min_idle_time=self.settings.processor_claim_idle_ms,
+            start_id="0-0",
+            count=self.settings.processor_batch_size,
+        )
+        items = result[1] if result else []
+        entries = [_entry(i, f) for i, f in items if f]
+        if entries:
+            log.info(
+                "reclaimed %d entries idle > %d ms",
+                len(entries),
+                self.settings.processor_claim_idle_ms,
+            )
+        return entries
+
+    # --- handling ----------------------------------------------------------------------------
+    def handle(self, entries: list[Entry]) -> None:
+        valid: list[Entry] = []
+        for entry in entries:
+            try:
+                entry.record = EventRecord.from_stream(entry.payload)
+                if self.validation_hook:
+                    self.validation_hook(entry.record)
+            except (ValidationError, ValueError) as exc:
+                self._dead_letter(entry, f"invalid event: {exc}", "validation")
+                continue
+            valid.append(entry)
+
+        delay = 0.5
+        while True:
+            try:
+                stored, duplicates, poison = self._store(valid)
+                break
+            except Outage as exc:
+                self._count("outage_retries", 1)
+                if self._stop:
+                    log.warning("stopping during an outage; %d entries stay pending", len(valid))
+                    return
+                log.error(
+                    "warehouse outage (%s); retrying %d events in %.1f s",
+                    str(exc)[:300],
+                    len(valid),
+                    delay,
+                )
+                self._hold(entries, delay)
+                delay = min(delay * 2, self.settings.processor_max_backoff_seconds)
+
+        for entry, reason in poison:
+            self._dead_letter(entry, reason, "warehouse")
+        if poison:
+            dedup.release(
+                self.redis,
+                [(e.record.project_id, str(e.record.event_id)) for e, _ in poison if e.record],
+            )
+        self._ack([e.entry_id for e in valid])
+        self._count_many({"inserted": stored, "duplicates": duplicates, "batches": 1})
+
+    def _store(self, entries: Sequence[Entry]) -> tuple[int, int, list[tuple[Entry, str]]]:
+        """Claim, check redeliveries, insert. Returns (stored, duplicates, poison)."""
+        first: dict[tuple[str, str], Entry] = {}
+        duplicates = 0
+        for entry in entries:
+            assert entry.record is not None
+            key = (entry.record.project_id, str(entry.record.event_id))
+            if key in first:
+                duplicates += 1  # the same event twice in one batch: first copy wins
+            else:
+                first[key] = entry
+        unique = list(first.values())
+        claims = dedup.claim(
+            self.redis,
+            [
+                dedup.ClaimRequest(
+                    e.record.project_id,
+                    str(e.record.event_id),
+                    e.entry_id,
+                    self._project(e.record.project_id).max_event_age_seconds,
+                )
+                for e in unique
+                if e.record
+            ],
+        )
+        to_insert = [e for e, c in zip(unique, claims, strict=True) if c is dedup.Claim.NEW]
+        redelivered = [
+            e for e, c in zip(unique, claims, strict=True) if c is dedup.Claim.REDELIVERY
+        ]
+        duplicates += sum(1 for c in claims if c is dedup.Claim.DUPLICATE)
+        if redelivered:
+            already = self._already_stored(redelivered)
+            duplicates += len(already)
+            to_insert += [e for e in redelivered if e.entry_id not in already]
+        rows = [to_row(e.record, self.enrichers) for e in to_insert if e.record]
+        result = insert_isolating_poison(self._insert, rows)
+        poison = [(to_insert[i], reason) for i, reason in result.poison]
+        return len(result.stored), duplicates, poison
+
+    def _already_stored(self, entries: Sequence[Entry]) -> set[str]:
+        """Entry ids whose event is already in the warehouse (stored before a crash)."""
+        by_project: dict[str, dict[str, str]] = {}
+        for e in entries:
+            assert e.record is not None
+            by_project.setdefault(e.record.project_id, {})[str(e.record.event_id)] = e.entry_id
+        found: set[str] = set()
+        for project_id, ids in by_project.items():
+            try:
+                rows = self.client.query(
+                    "SELECT toString(event_id) FROM events "
+                    "WHERE project_id = {p:String} AND event_id IN {ids:Array(UUID)}",
+                    parameters={"p": project_id, "ids": list(ids)},
+                ).result_rows
+            except Exception as exc:
+                raise Outage(f"cannot check redelivered events: {exc}") from exc
+            found.update(ids[r[0]] for r in rows)
+        return found
+
+    def _insert(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.client.insert("events", rows, column_names=list(COLUMNS))
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                self._client = new_client(self.settings.effective_clickhouse_url)
+            except Exception as exc:
+                raise Outage(f"warehouse unreachable: {exc}") from exc
+        return self._client
+
+    def _hold(self, entries: Sequence[Entry], seconds: float) -> None:
+        """Sleep through a back-off while keeping ownership of the entries in hand."""
+        deadline = time.monotonic() + seconds * (0.8 + 0.4 * random.random())
+        while time.monotonic() < deadline and not self._stop:
+            # Resetting their idle time keeps XAUTOCLAIM of other consumers away from them.
+            self.redis.xclaim(
+                self.settings.stream_key,
+                self.settings.consumer_group,
+                self.consumer,
+                0,
+                [e.entry_id for e in entries],
+                justid=True,
+            )
+            time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
+
+    def _ack(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xack(self.settings.stream_key, self.settings.consumer_group, *ids)
+        # Stored entries leave the stream; unprocessed ones are never trimmed.
+        pipe.xdel(self.settings.stream_key, *ids)
+        pipe.execute()
+
+    def _dead_letter(self, entry: Entry, reason: str, stage: str) -> None:
+        log.warning("dead-lettering entry %s (%s): %s", entry.entry_id, stage, reason[:300])
+        dead_letter(self.redis, entry.payload, reason, entry.entry_id, stage)
+        self._ack([entry.entry_id])
+        self._count("dead_lettered", 1)
+
+    def _project(self, project_id: str) -> ProjectSettings:
+        now = time.monotonic()
+        hit = self._project_cache.get(project_id)
+        if hit and hit[0] > now:
+            return hit[1]
+        project = get_project(project_id)
+        settings = project.settings if project else ProjectSettings()
+        self._project_cache[project_id] = (now + 30, settings)
+        return settings
+
+    def _count(self, name: str, value: int) -> None:
+        self._count_many({name: value})
+
+    def _count_many(self, values: dict[str, int]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for name, value in values.items():
+            if value:
+                pipe.hincrby(COUNTERS_KEY, name, value)
+        pipe.execute()
+
+
+def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
+    eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    raw = fields.get(FIELD.encode(), fields.get(FIELD, b""))
+    return Entry(eid, raw.decode() if isinstance(raw, bytes) else str(raw))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Njia processor")
+    parser.add_argument("--consumer", help="stable consumer name (default: host-slot)")
+    args = parser.parse_args(argv)
+    setup_logging("processor")
+    # supervisord gives each of numprocs a stable process_num: reuse it so a restarted
+    # processor reads its own pending entries at once.
+    slot = os.environ.get("NJIA_PROCESS_NUM", str(os.getpid()))
+    processor = Processor(consumer=args.consumer or f"{socket.gethostname()}-{slot}")
+    signal.signal(signal.SIGTERM, processor.stop)
+    signal.signal(signal.SIGINT, processor.stop)
+    processor.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+-- Events: one row per accepted event, stored once (the processor inserts each
+-- (project_id, event_id) exactly once), so reads need neither FINAL nor merges.
+CREATE TABLE IF NOT EXISTS events
+(
+    project_id      LowCardinality(String),
+    event_id        UUID,
+    event_name      LowCardinality(String),
+    channel         LowCardinality(String),
+    source          LowCardinality(String),
+    timestamp       DateTime64(3, 'UTC'),
+    received_at     DateTime64(3, 'UTC'),
+    inserted_at     DateTime64(3, 'UTC') DEFAULT now64(3),
+    anonymous_id    String,
+    user_id         String,
+    phone           String,
+    email           String,
+    session_id      String,
+    page_path       String,
+    page_title      String,
+    page_url        String,
+    page_referrer   String,
+    user_agent      String,
+    ip              String,
+    locale          LowCardinality(String),
+    client_timezone LowCardinality(String),
+    library_name    LowCardinality(String),
+    library_version LowCardinality(String),
+    device_type     LowCardinality(String),
+    browser         LowCardinality(String),
+    browser_version LowCardinality(String),
+    os              LowCardinality(String),
+    os_version      LowCardinality(String),
+    is_bot          Bool,
+    country         LowCardinality(String),
+    city            LowCardinality(String),
+    geo_timezone    LowCardinality(String),
+    message_id      String,
+    chat_id         String,
+    direction       LowCardinality(String),
+    agent_id        LowCardinality(String),
+    properties      JSON,
+    context         String,
+    traits          String,
+    INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 4,
+    INDEX idx_anonymous_id anonymous_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX idx_user_id user_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX idx_phone phone TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX idx_session_id session_id TYPE bloom_filter(0.01) GRANULARITY 4
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (project_id, toDate(timestamp), event_name, timestamp)
