@@ -8,8 +8,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from collector.ingest import Outcome, accept, client_ip, json_error, read_json, require_project
-from collector.validation import CaptureEvent, check_age, error_messages, parse_time, to_record
+from collector.ingest import (
+    Outcome,
+    accept,
+    admit,
+    client_ip,
+    json_error,
+    read_json,
+    require_project,
+)
+from collector.validation import CaptureEvent, error_messages, parse_time, to_record
 
 
 def split_batch(body: Any) -> tuple[list[Any], Any] | None:
@@ -60,14 +68,5 @@ async def capture(request: web.Request) -> web.Response:
         record = to_record(
             event, project.project_id, received_at, sent_at, ip, project.settings.phone_region
         )
-        too_old = check_age(
-            record.timestamp,
-            received_at,
-            project.settings.max_event_age_seconds,
-            settings.max_future_seconds,
-        )
-        if too_old:
-            outcome.reject(index, [too_old], "out_of_time_range")
-            continue
-        outcome.records.append(record)
+        admit(outcome, index, record, project, settings.max_future_seconds)
     return await accept(request, outcome, "capture")

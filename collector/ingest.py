@@ -17,6 +17,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from collector.validation import check_age
 from config.metadata.projects import Project
 from processor.record import EventRecord
 from processor.stream import enqueue
@@ -120,6 +121,17 @@ class Outcome:
 
     def reject(self, index: int, errors: list[str], reason: str) -> None:
         self.rejected.append({"index": index, "errors": errors, "reason": reason})
+
+
+def admit(outcome: Outcome, index: int, record: EventRecord, project: Project,
+          max_future_seconds: int) -> None:
+    """Keep the record unless its time is outside the project's accepted window."""
+    reason = check_age(record.timestamp, record.received_at,
+                       project.settings.max_event_age_seconds, max_future_seconds)
+    if reason:
+        outcome.reject(index, [reason], "out_of_time_range")
+    else:
+        outcome.records.append(record)
 
 
 async def accept(request: web.Request, outcome: Outcome, source: str) -> web.Response:

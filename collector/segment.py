@@ -1,0 +1,190 @@
+"""Segment-compatible endpoints, so Segment's and RudderStack's SDKs send to Njia unchanged.
+
+- `POST /v1/batch` (`/v1/b`), `/v1/track` (`/v1/t`), `/v1/page` (`/v1/p`), `/v1/identify`
+  (`/v1/i`), `/v1/screen` (`/v1/s`), `/v1/group` (`/v1/g`), `/v1/alias` (`/v1/a`): the short
+  paths are what analytics.js posts to when its `apiHost` is `<njia>/v1`.
+- `GET /v1/projects/{write_key}/settings`: the settings document analytics.js fetches from its
+  `cdnURL`.
+Write key: HTTP Basic username, or `writeKey` in the body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from collector.ingest import (
+    Outcome,
+    accept,
+    admit,
+    client_ip,
+    json_error,
+    read_json,
+    require_project,
+)
+from collector.validation import as_utc, correct_skew, error_messages, parse_time
+from processor.identifiers import clean_id, normalize_email, normalize_phone
+from processor.record import EventRecord
+
+# messageIds that are not UUIDs become uuid5(SEGMENT_NAMESPACE, messageId): stable for retries.
+SEGMENT_NAMESPACE = uuid.UUID("0b8f6d3c-7a7e-4f5e-8d5e-3c1b6f2a9e47")
+
+TYPES = {"track", "page", "identify", "screen", "group", "alias"}
+SHORT = {"t": "track", "p": "page", "i": "identify", "s": "screen", "g": "group", "a": "alias"}
+
+
+class SegmentMessage(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    type: str
+    messageId: str | None = Field(None, max_length=200)  # noqa: N815 - Segment's names
+    anonymousId: str | int | None = None  # noqa: N815
+    userId: str | int | None = None  # noqa: N815
+    timestamp: datetime | None = None
+    originalTimestamp: datetime | None = None  # noqa: N815
+    sentAt: datetime | None = None  # noqa: N815
+    event: str | None = Field(None, max_length=200)
+    name: str | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    traits: dict[str, Any] = Field(default_factory=dict)
+    previousId: str | None = None  # noqa: N815
+    groupId: str | None = None  # noqa: N815
+
+
+def event_uuid(message_id: str | None) -> uuid.UUID:
+    if not message_id:
+        return uuid.uuid4()
+    try:
+        return uuid.UUID(message_id)
+    except ValueError:
+        return uuid.uuid5(SEGMENT_NAMESPACE, message_id)
+
+
+def event_name(msg: SegmentMessage) -> str:
+    if msg.type == "track":
+        if not msg.event:
+            raise ValueError("event: a track call needs an event name")
+        return msg.event
+    return {"page": "page_view", "screen": "screen_view"}.get(msg.type, msg.type)
+
+
+def to_record(msg: SegmentMessage, project_id: str, received_at: datetime,
+              batch_sent_at: datetime | None, ip: str, region: str) -> EventRecord:
+    ctx = dict(msg.context)
+    traits = {**(ctx.get("traits") or {}), **msg.traits}
+    props = dict(msg.properties)
+    if msg.type == "page":
+        # Segment puts page fields in properties; Njia's context.page holds them for every page.
+        page = dict(ctx.get("page") or {})
+        for key in ("path", "url", "title", "referrer"):
+            if key in props and key not in page:
+                page[key] = props[key]
+        ctx["page"] = page
+        if msg.name:
+            props.setdefault("name", msg.name)
+    if msg.previousId:
+        props["previous_id"] = msg.previousId
+    if msg.groupId:
+        props["group_id"] = msg.groupId
+    ts = msg.timestamp or msg.originalTimestamp or received_at
+    sent_at = msg.sentAt or batch_sent_at
+    return EventRecord(
+        project_id=project_id,
+        event_id=event_uuid(msg.messageId),
+        event_name=event_name(msg),
+        channel="web",
+        timestamp=correct_skew(as_utc(ts), as_utc(sent_at) if sent_at else None, received_at),
+        received_at=received_at,
+        source="segment",
+        anonymous_id=clean_id(msg.anonymousId),
+        user_id=clean_id(msg.userId),
+        session_id=clean_id(ctx.get("sessionId")),
+        ip=str(ctx.get("ip") or ip),
+        phone=normalize_phone(traits.get("phone"), region) or "",
+        email=normalize_email(traits.get("email")) or "",
+        context=ctx,
+        properties=props,
+        traits=traits,
+    )
+
+
+def _handler(forced_type: str | None):  # noqa: ANN202
+    async def handle(request: web.Request) -> web.Response:
+        received_at = datetime.now(UTC)
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return json_error(400, "body: expected a JSON object")
+        project = await require_project(request, body)
+        settings = request.app["settings"]
+        if forced_type is None:
+            batch = body.get("batch")
+            if not isinstance(batch, list):
+                return json_error(400, 'batch: expected {"batch": [message, …]}')
+        else:
+            batch = [{**body, "type": body.get("type") or forced_type}]
+        if len(batch) > settings.max_batch_events:
+            return json_error(413, f"batch: {len(batch)} messages exceeds the limit of "
+                                   f"{settings.max_batch_events}")
+        batch_sent_at = parse_time(body.get("sentAt")) if body.get("sentAt") else None
+        ip = client_ip(request)
+        outcome = Outcome()
+        for index, raw in enumerate(batch):
+            try:
+                if not isinstance(raw, dict):
+                    raise ValueError("message: expected a JSON object")
+                msg = SegmentMessage.model_validate(raw)
+                if msg.type not in TYPES:
+                    raise ValueError(f"type: {msg.type!r} is not one of {sorted(TYPES)}")
+                if not (clean_id(msg.anonymousId) or clean_id(msg.userId)):
+                    raise ValueError("anonymousId or userId is required")
+                record = to_record(msg, project.project_id, received_at, batch_sent_at, ip,
+                                   project.settings.phone_region)
+            except ValidationError as exc:
+                outcome.reject(index, error_messages(exc), "validation")
+                continue
+            except ValueError as exc:
+                outcome.reject(index, [str(exc)], "validation")
+                continue
+            admit(outcome, index, record, project, settings.max_future_seconds)
+        response = await accept(request, outcome, "segment")
+        return response
+
+    return handle
+
+
+async def settings_document(request: web.Request) -> web.Response:
+    """The minimal settings analytics.js asks its CDN for, pointing delivery back at Njia."""
+    key = request.match_info["write_key"]
+    if await request.app["keys"].project(key) is None:
+        return json_error(404, "unknown write key")
+    host = request.headers.get("X-Forwarded-Host") or request.host
+    proto = request.headers.get("X-Forwarded-Proto") or request.scheme
+    return web.json_response({
+        "integrations": {"Segment.io": {"apiKey": key, "apiHost": f"{host}/v1",
+                                        "protocol": proto, "unbundledIntegrations": []}},
+        "plan": {"track": {"__default": {"enabled": True, "integrations": {}}},
+                 "identify": {"__default": {"enabled": True}},
+                 "group": {"__default": {"enabled": True}}},
+        "edgeFunction": {},
+        "analyticsNextEnabled": True,
+        "middlewareSettings": {},
+        "enabledMiddleware": {},
+        "metrics": {"sampleRate": 0},
+        "legacyVideoPluginsEnabled": False,
+        "remotePlugins": [],
+    })
+
+
+def add_segment_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/batch", _handler(None))
+    app.router.add_post("/v1/b", _handler(None))
+    for short, kind in SHORT.items():
+        handler = _handler(kind)
+        app.router.add_post(f"/v1/{kind}", handler)
+        app.router.add_post(f"/v1/{short}", handler)
+    app.router.add_get("/v1/projects/{write_key}/settings", settings_document)
