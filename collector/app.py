@@ -46,9 +46,10 @@ async def cors_and_errors(request: web.Request, handler):  # noqa: ANN001, ANN20
     else:
         try:
             response = await handler(request)
-        except web.HTTPRequestEntityTooLarge as exc:
+        except web.HTTPRequestEntityTooLarge:
+            limit = request.app["settings"].max_body_bytes
             response = web.json_response(
-                {"error": f"body too large: limit is {exc.max_size} bytes"}, status=413
+                {"error": f"body too large: the limit is {limit} bytes"}, status=413
             )
         except web.HTTPException as exc:
             if exc.content_type != "application/json" and exc.status >= 400:

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from config.logs import setup_logging
 from config.metadata.projects import ProjectSettings, get_project
 from config.settings import Settings, get_settings
-from processor import dedup
+from processor import dedup, identity
 from processor.deadletter import dead_letter
 from processor.enrich import Enricher, default_enrichers
 from processor.record import EventRecord
@@ -69,6 +69,7 @@ class Processor:
             self.settings.effective_redis_url, socket_timeout=10, socket_connect_timeout=3
         )
         self.enrichers = enrichers if enrichers is not None else default_enrichers()
+        self.identities = identity.IdentityGraph(self.redis)
         self.validation_hook = _load_hook(self.settings.validation_hook)
         self._client: Any = None
         self._stop = False
@@ -241,7 +242,27 @@ class Processor:
         rows = [to_row(e.record, self.enrichers) for e in to_insert if e.record]
         result = insert_isolating_poison(self._insert, rows)
         poison = [(to_insert[i], reason) for i, reason in result.poison]
+        rejected = {id(e) for e, _ in poison}
+        self._link_identities([e.record for e in unique if e.record and id(e) not in rejected])
         return len(result.stored), duplicates, poison
+
+    def _link_identities(self, records: Sequence[EventRecord]) -> None:
+        """Apply the batch's identity links (idempotent), then publish person changes."""
+        by_project: dict[str, list[identity.Link]] = {}
+        for record in records:
+            links = identity.links_from(record)
+            if links:
+                by_project.setdefault(record.project_id, []).extend(links)
+        for project_id, links in by_project.items():
+            self.identities.link(project_id, links)
+        try:
+            self.identities.flush_outbox(self._insert_person_map)
+        except Exception as exc:
+            raise Outage(f"cannot write person_map: {exc}") from exc
+
+    def _insert_person_map(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.client.insert("person_map", rows,
+                           column_names=["project_id", "identifier", "person_id", "version"])
 
     def _already_stored(self, entries: Sequence[Entry]) -> set[str]:
         """Entry ids whose event is already in the warehouse (stored before a crash)."""
