@@ -7,4 +7,6 @@ from typing import Any
 
 
 def registrations() -> list[Callable[[Any], None]]:
-    return []
+    from processor.cli import register as person
+
+    return [person]

@@ -1,0 +1,171 @@
+"""Identity stitching: links, guardrails, arrival order, concurrency, and `njia person show`."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from processor.identity import IdentityGraph, Link, person_id_for, replay
+from tests.conftest import make_event
+
+
+def components(anchors: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for node, anchor in anchors.items():
+        groups.setdefault(anchor, set()).add(node)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_replay_merges_connected_identifiers():
+    anchors = replay(["anon:a", "user:P1", "phone:+254711111111", "email:x@y"],
+                     [("anon:a", "user:P1", 1), ("anon:a", "phone:+254711111111", 2),
+                      ("phone:+254711111111", "email:x@y", 3)])
+    assert set(anchors.values()) == {"user:P1"}
+
+
+def test_two_pins_never_merge_and_shared_device_stays_with_first_pin():
+    edges = [("anon:cafe", "user:P1", 10), ("anon:cafe", "user:P2", 20)]
+    anchors = replay(["anon:cafe", "user:P1", "user:P2"], edges)
+    assert anchors == {"anon:cafe": "user:P1", "user:P1": "user:P1", "user:P2": "user:P2"}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_replay_result_does_not_depend_on_arrival_order(order):
+    edges = [("anon:cafe", "user:P2", 20), ("anon:cafe", "user:P1", 10),
+             ("phone:+254700000001", "anon:cafe", 15), ("email:e@x", "user:P2", 30)]
+    nodes = {n for e in edges for n in e[:2]}
+    expected = replay(nodes, edges)
+    assert replay(nodes, [edges[i] for i in order]) == expected
+    assert expected["phone:+254700000001"] == "user:P1"
+
+
+def test_late_earlier_link_moves_the_shared_identifier(stack):
+    """P2 used the café browser first (by event time) but its link arrives last."""
+    graph = IdentityGraph(stack.redis.client())
+    project = "late-order"
+    graph.link(project, [Link("user:P1", "anon:cafe", 2_000)])
+    assert graph.person_of(project, "anon:cafe") == person_id_for("user:P1")
+    graph.link(project, [Link("user:P2", "anon:cafe", 1_000)])
+    assert graph.person_of(project, "anon:cafe") == person_id_for("user:P2")
+    assert graph.person_of(project, "user:P1") == person_id_for("user:P1")
+
+
+def test_concurrent_linkers_end_in_one_person(stack):
+    """Many threads (each its own Redis connection, like processors) link one chain."""
+    project = "concurrent"
+    nodes = [f"anon:{i}" for i in range(40)]
+    links = [Link(nodes[i], nodes[i + 1], 1000 + i) for i in range(len(nodes) - 1)]
+    random.Random(7).shuffle(links)
+    chunks = [links[i::8] for i in range(8)]
+
+    def work(chunk):
+        graph = IdentityGraph(stack.redis.client())
+        for link in chunk:
+            graph.link(project, [link])
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    graph = IdentityGraph(stack.redis.client())
+    persons = {graph.person_of(project, n) for n in nodes}
+    assert persons == {person_id_for(min(nodes))}
+
+
+def test_web_identify_then_whatsapp_is_one_person(stack, capsys):
+    from config.cli import main as njia
+
+    p = stack.project()
+    now = datetime.now(UTC)
+    web = [
+        make_event("page_view", anonymous_id="anon-w1", timestamp=(now - timedelta(hours=2))
+                   .isoformat()),
+        make_event("identify", anonymous_id="anon-w1", user_id="A001234567Z",
+                   traits={"phone": "0711 111 111", "email": "Wanjiku@Example.com"},
+                   timestamp=(now - timedelta(hours=2)).isoformat()),
+    ]
+    stack.post("/v1/capture", {"batch": web}, p["write_key"])
+    import hashlib
+    import hmac
+
+    import requests
+
+    crm = json.dumps({"id": "wa-1", "event": "message.received",
+                      "timestamp": (now - timedelta(hours=1)).isoformat(),
+                      "data": {"whatsapp_number": "254711111111", "message_id": "w1"}}).encode()
+    sig = "sha256=" + hmac.new(p["webhook_secret"].encode(), crm, hashlib.sha256).hexdigest()
+    requests.post(f"{stack.collector_url}/v1/webhooks/crm", data=crm, timeout=10,
+                  headers={"X-Write-Key": p["write_key"], "X-Signature": sig})
+    stack.drain()
+    capsys.readouterr()
+    assert njia(["person", "show", "+254711111111", "--project", p["project_id"]]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["person_id"] == person_id_for("user:A001234567Z")
+    assert shown["identifiers"] == {"anon": ["anon-w1"], "email": ["wanjiku@example.com"],
+                                    "phone": ["+254711111111"], "user": ["A001234567Z"]}
+    assert shown["events_by_channel"]["web"]["events"] == 2
+    assert shown["events_by_channel"]["whatsapp"]["events"] == 1
+    # Any identifier finds the same person.
+    for ident in ("A001234567Z", "anon-w1", "wanjiku@example.com", "0711 111 111"):
+        assert njia(["person", "show", ident, "--project", p["project_id"]]) == 0
+        assert json.loads(capsys.readouterr().out)["person_id"] == shown["person_id"]
+
+
+def test_two_pins_sharing_a_device_never_merge_end_to_end(stack, capsys):
+    from config.cli import main as njia
+
+    p = stack.project()
+    now = datetime.now(UTC)
+    batch = [
+        make_event("identify", anonymous_id="cafe-pc", user_id="P-FIRST",
+                   timestamp=(now - timedelta(hours=3)).isoformat()),
+        make_event("page_view", anonymous_id="cafe-pc", user_id="P-FIRST",
+                   timestamp=(now - timedelta(hours=3)).isoformat()),
+        make_event("identify", anonymous_id="cafe-pc", user_id="P-SECOND",
+                   timestamp=(now - timedelta(hours=1)).isoformat()),
+        make_event("return_filed", anonymous_id="cafe-pc", user_id="P-SECOND",
+                   timestamp=(now - timedelta(hours=1)).isoformat()),
+    ]
+    # Arrival order reversed: the second PIN's events come first.
+    stack.post("/v1/capture", {"batch": batch[2:]}, p["write_key"])
+    stack.drain()
+    stack.post("/v1/capture", {"batch": batch[:2]}, p["write_key"])
+    stack.drain()
+    capsys.readouterr()
+    njia(["person", "show", "P-FIRST", "--project", p["project_id"]])
+    first = json.loads(capsys.readouterr().out)
+    njia(["person", "show", "P-SECOND", "--project", p["project_id"]])
+    second = json.loads(capsys.readouterr().out)
+    assert first["person_id"] != second["person_id"]
+    assert first["identifiers"] == {"anon": ["cafe-pc"], "user": ["P-FIRST"]}
+    assert second["identifiers"] == {"user": ["P-SECOND"]}
+    assert second["events"] == 2  # its events carry its PIN, so they stay its own
+
+
+def test_person_show_needs_project_when_several_exist(stack, capsys):
+    from config.cli import main as njia
+
+    stack.project()
+    stack.project()
+    assert njia(["person", "show", "+254700000000"]) == 2
+    assert "--project" in capsys.readouterr().err
+
+
+def test_placeholder_ids_never_link(stack):
+    p = stack.project()
+    now = datetime.now(UTC).isoformat()
+    batch = [make_event("identify", anonymous_id="undefined", user_id="P-A", timestamp=now),
+             make_event("identify", anonymous_id="undefined", user_id="P-B", timestamp=now),
+             make_event("page_view", anonymous_id="guest", user_id="null", timestamp=now)]
+    r = stack.post("/v1/capture", {"batch": batch}, p["write_key"])
+    assert r.json()["accepted"] == 2  # the third has no real identity at all
+    stack.drain()
+    graph = IdentityGraph(stack.redis.client())
+    assert graph.person_of(p["project_id"], "user:P-A") == person_id_for("user:P-A")
+    assert graph.person_of(p["project_id"], "user:P-B") == person_id_for("user:P-B")
