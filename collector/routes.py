@@ -12,3 +12,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/webhooks/crm", crm_webhook)
     app.router.add_post("/v1/webhooks/crm/{write_key}", crm_webhook)
     add_segment_routes(app)
+    from collector.sdk_routes import add_sdk_routes  # TEMP (sdk engineer testing)
+
+    add_sdk_routes(app)

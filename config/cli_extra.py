@@ -1,4 +1,7 @@
-"""Registration point for commands that live with their feature (person, demo, query, …)."""
+"""Registration point for commands that live with their feature (person, demo, query, …).
+
+Each entry is a function taking argparse's subparsers object and adding one command.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Any
 
 
 def registrations() -> list[Callable[[Any], None]]:
-    from processor.cli import register as person
+    from config.tokens_cli import register as register_token
+    from config.users_cli import register as register_user
+    from queries.cli import register as register_query
 
-    return [person]
+    return [register_query, register_token, register_user]

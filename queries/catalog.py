@@ -1,15 +1,39 @@
-"""Named queries: one `.sql` file each, with the params model that validates its inputs."""
+"""Named queries: one `.sql` file each (or a builder when the shape varies) + its params model.
+
+The catalog is what the workbench, `njia query` and the HTTP API share: the same name, the same
+validation, the same SQL, so a number on a page can always be re-run headless.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from queries.params import ProjectRange
+from queries.builders import breakdown
+from queries.params import (
+    BreakdownParams,
+    EventRangeParams,
+    ListParams,
+    LiveParams,
+    OverviewParams,
+    RangeParams,
+    SessionListParams,
+    SessionRangeParams,
+    SessionTimelineParams,
+    example_range,
+)
 
 SQL_DIR = Path(__file__).parent / "sql"
+
+LIVE_TTL = 30  # seconds: live numbers (the seeds' real-time cache)
+HISTORY_TTL = 300  # seconds: history (the seeds' dashboard cache)
+
+PLACEHOLDER = re.compile(r"\{(\w+):([^{}]+?)\}")
 
 
 @dataclass(frozen=True)
@@ -17,24 +41,75 @@ class NamedQuery:
     name: str
     params: type[BaseModel]
     description: str
-    ttl_seconds: int = 300  # history: 5 min; live numbers: 30 s
+    ttl_seconds: int = HISTORY_TTL
+    # Queries whose shape varies build their SQL from the validated params (structure only).
+    builder: Callable[[Any], str] | None = None
+    example: dict[str, Any] = field(default_factory=example_range)
 
-    @property
-    def sql(self) -> str:
+    def sql_for(self, model: BaseModel) -> str:
+        if self.builder is not None:
+            return self.builder(model)
         return (SQL_DIR / f"{self.name}.sql").read_text()
 
 
+def placeholders(sql: str) -> dict[str, str]:
+    """`{name:Type}` placeholders of a SQL text → {name: Type} (the same name has one type)."""
+    found: dict[str, str] = {}
+    for name, type_ in PLACEHOLDER.findall(sql):
+        if found.setdefault(name, type_.strip()) != type_.strip():
+            raise ValueError(f"placeholder {name} has two types: {found[name]}, {type_}")
+    return found
+
+
+_Q = NamedQuery
 QUERIES: dict[str, NamedQuery] = {
     q.name: q
     for q in [
-        NamedQuery("events_by_day", ProjectRange, "Events per day and channel", 30),
-        NamedQuery("events_by_name", ProjectRange, "Events by name and channel", 30),
+        # Overview
+        _Q("overview", OverviewParams,
+           "KPIs with the previous period: sessions, people, identified/anonymous people, "
+           "conversion rate, average session duration"),
+        _Q("dau", EventRangeParams, "Daily active people"),
+        _Q("traffic_by_journey", SessionRangeParams,
+           "Web sessions by journey (first segment of the entry page)"),
+        _Q("top_pages", ListParams, "Page views, sessions and people per page"),
+        _Q("activity_heatmap", SessionRangeParams,
+           "Sessions started per weekday × hour (project time zone)"),
+        _Q("breakdown", BreakdownParams,
+           "Sessions by device, browser, OS, country, entry/exit page or channel",
+           builder=breakdown.build, example=example_range(by="device_type")),
+        _Q("duration_histogram", SessionRangeParams, "Sessions per duration bucket"),
+        # Sessions
+        _Q("sessions_list", SessionListParams, "Filterable, paginated session list"),
+        _Q("session_timeline", SessionTimelineParams, "One session's events in order",
+           example=example_range(session="w-0123456789abcdef0123")),
+        # Errors
+        _Q("errors_summary", RangeParams, "app_error count, affected sessions/people, share"),
+        _Q("errors_by_day", RangeParams, "app_error events per day"),
+        _Q("errors_by_type", ListParams, "app_error events by type and message"),
+        _Q("errors_by_page", ListParams, "app_error events by page"),
+        _Q("error_sessions", ListParams, "Sessions with app_error events"),
+        # Live
+        _Q("live_events", LiveParams, "Latest events across channels", LIVE_TTL,
+           example={"project": "kra-demo", "minutes": 60, "limit": 50}),
+        _Q("events_per_minute", LiveParams, "Events per minute, last N minutes", LIVE_TTL,
+           example={"project": "kra-demo", "minutes": 60}),
+        # Events
+        _Q("events_by_day", EventRangeParams, "Events per day and channel", LIVE_TTL),
+        _Q("events_by_name", EventRangeParams, "Events by name and channel", LIVE_TTL),
     ]
 }
+
+
+class UnknownQuery(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def get_query(name: str) -> NamedQuery:
     try:
         return QUERIES[name]
     except KeyError:
-        raise KeyError(f"unknown query {name!r}; known: {', '.join(sorted(QUERIES))}") from None
+        raise UnknownQuery(
+            f"unknown query {name!r}; known: {', '.join(sorted(QUERIES))}"
+        ) from None

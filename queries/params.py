@@ -1,45 +1,191 @@
-"""Parameter models for named queries: validated at the edge (CLI, HTTP API, workbench)."""
+"""Parameter models for named queries: validated at every edge (workbench, CLI, HTTP API).
+
+A model holds what a caller chooses (project, dates, filters). `bind(settings)` turns it into
+the values of the SQL placeholders, filling in what belongs to the project (time zone,
+conversion events, conversation timeout) so callers only give project + dates. Every value is
+bound as a typed server-side parameter; nothing here is ever formatted into SQL text.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from config.metadata.projects import PROJECT_ID_RE, ProjectSettings
+from queries.timerange import DateRange, to_utc_naive
+
+MAX_RANGE_DAYS = 731
+
+ProjectId = Annotated[str, Field(min_length=1, max_length=64, pattern=PROJECT_ID_RE.pattern)]
+
+# Channel filters. Sessions are web sessions or WhatsApp conversations; the AI agent answers on
+# WhatsApp, so its events belong to conversations. Event-level views may show AI alone.
+SessionChannel = Literal["all", "web", "whatsapp"]
+EventChannel = Literal["all", "web", "whatsapp", "ai"]
+SESSION_CHANNELS: dict[str, list[str]] = {
+    "all": ["web", "whatsapp"],
+    "web": ["web"],
+    "whatsapp": ["whatsapp"],
+}
+EVENT_CHANNELS: dict[str, list[str]] = {
+    "all": ["web", "server", "whatsapp", "ai"],
+    # Server-side events (backend SDKs) are part of web journeys.
+    "web": ["web", "server"],
+    "whatsapp": ["whatsapp", "ai"],
+    "ai": ["ai"],
+}
 
 
-class ProjectRange(BaseModel):
-    """A project and an inclusive calendar-date range in the project's time zone.
+class QueryParams(BaseModel):
+    """Base of every params model: one project (tenant), unknown parameters refused."""
 
-    `start`/`end` are the half-open UTC instants [from 00:00, to + 1 day 00:00) in `tz`.
-    """
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
-    model_config = ConfigDict(extra="forbid")
+    project: ProjectId
 
-    project: str = Field(min_length=1, max_length=64)
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {"project": self.project}
+
+
+class RangeParams(QueryParams):
+    """A project and an inclusive calendar-date range in the project's time zone."""
+
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
-    tz: str = "Africa/Nairobi"
 
-    @model_validator(mode="after")
-    def _ordered(self) -> ProjectRange:
-        if self.date_to < self.date_from:
-            raise ValueError(f"to ({self.date_to}) is before from ({self.date_from})")
-        ZoneInfo(self.tz)
-        return self
+    @field_validator("date_to")
+    @classmethod
+    def _ordered(cls, value: date, info: ValidationInfo) -> date:
+        # A field validator (not a model one) so the error names `to`.
+        start = info.data.get("date_from")
+        if start is None:
+            return value
+        if value < start:
+            raise ValueError(f"is before from ({start})")
+        if (value - start).days + 1 > MAX_RANGE_DAYS:
+            raise ValueError(f"makes the range longer than {MAX_RANGE_DAYS} days")
+        return value
 
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.date_from, time(), ZoneInfo(self.tz))
+    def date_range(self, settings: ProjectSettings) -> DateRange:
+        return DateRange(self.date_from, self.date_to, settings.timezone)
 
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.date_to + timedelta(days=1), time(), ZoneInfo(self.tz))
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        rng = self.date_range(settings)
+        return {
+            **super().bind(settings),
+            "start": to_utc_naive(rng.start),
+            "end": to_utc_naive(rng.end),
+            "tz": settings.timezone,
+            "timeout_s": settings.conversation_timeout_seconds,
+        }
 
-    def bound(self) -> dict[str, object]:
-        """Values for the SQL placeholders (instants in UTC, as the events table stores them)."""
-        utc = ZoneInfo("UTC")
-        values = self.model_dump(exclude={"date_from", "date_to"})
-        values["start"] = self.start.astimezone(utc).replace(tzinfo=None)
-        values["end"] = self.end.astimezone(utc).replace(tzinfo=None)
-        return values
+
+class EventRangeParams(RangeParams):
+    """Event-level views: channel all / web / whatsapp / ai."""
+
+    channel: EventChannel = "all"
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {**super().bind(settings), "channels": EVENT_CHANNELS[self.channel]}
+
+
+class SessionRangeParams(RangeParams):
+    """Session-level views over the `sessions` view: channel all / web / whatsapp."""
+
+    channel: SessionChannel = "all"
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {
+            **super().bind(settings),
+            "session_channels": SESSION_CHANNELS[self.channel],
+            "conversion_events": list(settings.conversion_events),
+        }
+
+
+class OverviewParams(SessionRangeParams):
+    """Overview KPIs: the range and the previous period of equal length."""
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        previous = self.date_range(settings).previous()
+        return {**super().bind(settings), "prev_start": to_utc_naive(previous.start)}
+
+
+BreakdownDimension = Literal[
+    "device_type", "browser", "os", "country", "entry_page", "exit_page", "channel"
+]
+
+
+class BreakdownParams(SessionRangeParams):
+    """Sessions by one whitelisted dimension (see queries/builders/breakdown.py)."""
+
+    by: BreakdownDimension = "device_type"
+    limit: int = Field(20, ge=1, le=500)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {**super().bind(settings), "limit": self.limit}
+
+
+class SessionListParams(SessionRangeParams):
+    """The Sessions page's list: filters, person search and pagination."""
+
+    converted: Literal["any", "yes", "no"] = "any"
+    device: str = Field("", max_length=100)
+    country: str = Field("", max_length=100)
+    min_duration_s: float = Field(0, ge=0)
+    entry_page: str = Field("", max_length=500)
+    # Matches a person id exactly, or part of a phone, PIN, email or anonymous id.
+    person: str = Field("", max_length=200)
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {
+            **super().bind(settings),
+            "converted": {"any": -1, "yes": 1, "no": 0}[self.converted],
+            "device": self.device,
+            "country": self.country,
+            "min_duration_s": float(self.min_duration_s),
+            "entry_page": self.entry_page,
+            "person": self.person.strip(),
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
+
+class SessionTimelineParams(RangeParams):
+    """One session's events; the range is where the session started (shareable links carry it)."""
+
+    session: str = Field(min_length=1, max_length=200)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {**super().bind(settings), "session": self.session}
+
+
+class ListParams(RangeParams):
+    limit: int = Field(50, ge=1, le=500)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {**super().bind(settings), "limit": self.limit}
+
+
+class LiveParams(QueryParams):
+    """The live feed: the latest events, no date range (relative to now)."""
+
+    channel: EventChannel = "all"
+    minutes: int = Field(60, ge=1, le=1440)
+    limit: int = Field(50, ge=1, le=500)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {
+            **super().bind(settings),
+            "channels": EVENT_CHANNELS[self.channel],
+            "minutes": self.minutes,
+            "limit": self.limit,
+        }
+
+
+def example_range(**extra: Any) -> dict[str, Any]:
+    """Example values (tests and the API's query list use them)."""
+    return {"project": "kra-demo", "from": "2026-06-01", "to": "2026-06-30", **extra}

@@ -1,17 +1,108 @@
-"""Run a named query: validate params → bind → execute on the warehouse → DataFrame."""
+"""Run a named query: validate params → fill in the project's settings → bind → execute.
+
+`prepare()` does everything but execute (the workbench's "SQL" expander shows its result);
+`run()` returns a DataFrame. The workbench caches `run()`; the CLI and the HTTP API call it
+uncached, so they are the reference the pages are checked against.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from clickhouse_connect.driver.exceptions import ClickHouseError
+from pydantic import BaseModel, ValidationError
 
-from queries.catalog import get_query
+from config.metadata.projects import get_project
+from queries.catalog import NamedQuery, get_query, placeholders
 from queries.client import get_client
 
+log = logging.getLogger("njia.queries")
 
-def run(name: str, params: dict[str, Any]) -> pd.DataFrame:
+
+class QueryParamError(ValueError):
+    """A parameter is wrong: `param` names it (the API answers 400 with both)."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}" if param else message)
+        self.param = param
+        self.message = message
+
+
+class QueryFailed(RuntimeError):
+    """The warehouse refused or failed the query (logged with its name and parameters)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    query: NamedQuery
+    params: BaseModel
+    sql: str
+    bound: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.query.name
+
+
+def validate(query: NamedQuery, raw: Mapping[str, Any] | BaseModel) -> BaseModel:
+    if isinstance(raw, query.params):
+        return raw
+    if isinstance(raw, BaseModel):
+        raw = raw.model_dump(by_alias=True)
+    try:
+        return query.params.model_validate(dict(raw))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        param = ".".join(str(p) for p in err["loc"])
+        raise QueryParamError(param, err["msg"].removeprefix("Value error, ")) from None
+
+
+def prepare(name: str, raw: Mapping[str, Any] | BaseModel) -> Prepared:
     query = get_query(name)
-    model = query.params.model_validate(params)
-    bound = model.bound() if hasattr(model, "bound") else model.model_dump()
-    return get_client().query_df(query.sql, parameters=bound)
+    model = validate(query, raw)
+    project = get_project(model.project)
+    if project is None:
+        raise QueryParamError("project", f"unknown project {model.project!r}")
+    sql = query.sql_for(model)
+    values = model.bind(project.settings)
+    # Bind exactly what this SQL uses (the params models bind a superset: tz, timeout, …);
+    # tests/test_queries_catalog.py checks that every placeholder has a value of its type.
+    bound = {key: values[key] for key in placeholders(sql)}
+    return Prepared(query, model, sql, bound)
+
+
+def execute(prepared: Prepared) -> pd.DataFrame:
+    client = get_client()
+    try:
+        df = client.query_df(prepared.sql, parameters=prepared.bound)
+        if df.columns.empty:
+            # An empty result may come without its header block (the embedded warehouse sends
+            # none); pages and clients still need the columns, so ask for them.
+            df = _empty_frame(client, prepared)
+    except ClickHouseError as exc:
+        log.error("query %s failed with %s: %s", prepared.name, prepared.bound, exc)
+        raise QueryFailed(f"query {prepared.name} failed: {exc}") from exc
+    return df
+
+
+_DTYPES = (("DateTime", "datetime64[ms]"), ("Float", "float64"), ("Decimal", "float64"),
+           ("Int", "int64"), ("UInt", "int64"), ("Bool", "bool"))
+
+
+def _empty_frame(client: Any, prepared: Prepared) -> pd.DataFrame:
+    described = client.query(f"DESCRIBE (\n{prepared.sql}\n)", parameters=prepared.bound)
+    columns: dict[str, pd.Series] = {}
+    for name, type_, *_ in described.result_rows:
+        base = type_.removeprefix("Nullable(").removeprefix("LowCardinality(")
+        dtype = next((d for prefix, d in _DTYPES if base.startswith(prefix)), "object")
+        columns[name] = pd.Series([], dtype=dtype)
+    return pd.DataFrame(columns)
+
+
+def run(name: str, raw: Mapping[str, Any] | BaseModel) -> pd.DataFrame:
+    """Validate, bind and execute a named query; the result as a DataFrame."""
+    return execute(prepare(name, raw))

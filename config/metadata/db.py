@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def engine() -> sa.Engine:
 
 def migrate() -> None:
     """Apply Alembic migrations to head (idempotent)."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine().begin() as conn:

@@ -7,6 +7,7 @@ FROM events
 WHERE project_id = {project:String}
   AND timestamp >= {start:DateTime64(3, 'UTC')}
   AND timestamp < {end:DateTime64(3, 'UTC')}
+  AND channel IN {channels:Array(String)}
   AND NOT is_bot
 GROUP BY day, channel
 ORDER BY day, channel

@@ -1,4 +1,4 @@
--- Event counts by name in the range, bots excluded.
+-- Event counts by name and channel in the range, bots excluded.
 SELECT
     event_name,
     channel,
@@ -7,6 +7,7 @@ FROM events
 WHERE project_id = {project:String}
   AND timestamp >= {start:DateTime64(3, 'UTC')}
   AND timestamp < {end:DateTime64(3, 'UTC')}
+  AND channel IN {channels:Array(String)}
   AND NOT is_bot
 GROUP BY event_name, channel
-ORDER BY events DESC, event_name
+ORDER BY events DESC, event_name, channel
