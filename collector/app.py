@@ -55,12 +55,17 @@ async def cors_and_errors(request: web.Request, handler):  # noqa: ANN001, ANN20
             if exc.content_type != "application/json" and exc.status >= 400:
                 exc = web.json_response({"error": exc.reason}, status=exc.status)
             response = exc
+        except Exception:
+            # Logged with context; the browser still gets CORS headers, so it sees a 500.
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            response = web.json_response({"error": "internal error"}, status=500)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
     endpoint = (
         request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
     )

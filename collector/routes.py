@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from collector.sdk_routes import add_sdk_routes
 from collector.segment import add_segment_routes
 from collector.webhooks import crm_webhook
 
@@ -12,6 +13,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/webhooks/crm", crm_webhook)
     app.router.add_post("/v1/webhooks/crm/{write_key}", crm_webhook)
     add_segment_routes(app)
-    from collector.sdk_routes import add_sdk_routes  # TEMP (sdk engineer testing)
-
     add_sdk_routes(app)
