@@ -1,22 +1,49 @@
-"""The workbench's only door to data: cached calls into the query layer."""
+"""The workbench's only door to data: cached calls into the query layer.
+
+History is cached for 5 minutes and live numbers for 30 s (the seeds' cache TTLs); the Live
+feed asks for `live=True` and bypasses the cache. Widget values reach the cached functions as
+arguments (never read inside them), so the cache key is exactly the query and its parameters.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from queries.catalog import get_query
-from queries.runner import run
+from queries import runner
+from queries.catalog import HISTORY_TTL, LIVE_TTL, get_query
+
+Frozen = tuple[tuple[str, str], ...]
 
 
-def load(name: str, params: dict[str, Any], live: bool = False) -> pd.DataFrame:
-    if live:
-        return run(name, params)
-    return _cached(name, tuple(sorted(params.items())), get_query(name).ttl_seconds)
+def _freeze(params: Mapping[str, Any]) -> Frozen:
+    # Strings: dates and numbers hash the same whatever type the page used.
+    return tuple(sorted((k, str(v)) for k, v in params.items()))
 
 
-@st.cache_data(ttl=30, show_spinner=False)
-def _cached(name: str, items: tuple[tuple[str, Any], ...], _ttl: int) -> pd.DataFrame:
-    return run(name, dict(items))
+@st.cache_data(ttl=LIVE_TTL, show_spinner=False, max_entries=500)
+def _cached_live(name: str, params: Frozen) -> pd.DataFrame:
+    return runner.run(name, dict(params))
+
+
+@st.cache_data(ttl=HISTORY_TTL, show_spinner=False, max_entries=500)
+def _cached_history(name: str, params: Frozen) -> pd.DataFrame:
+    return runner.run(name, dict(params))
+
+
+def load(name: str, params: Mapping[str, Any], *, live: bool = False) -> pd.DataFrame:
+    """Run a named query for a page: cached by its TTL, or straight through when `live`."""
+    with st.spinner(f"Loading {name.replace('_', ' ')}…"):
+        if live:
+            return runner.run(name, dict(params))
+        cached = _cached_live if get_query(name).ttl_seconds <= LIVE_TTL else _cached_history
+        return cached(name, _freeze(params))
+
+
+def clear() -> None:
+    """Forget cached results (after an admin changes a project's settings)."""
+    _cached_live.clear()
+    _cached_history.clear()
