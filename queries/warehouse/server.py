@@ -1,0 +1,641 @@
+"""The warehouse process: one chDB engine behind the ClickHouse HTTP interface.
+
+    python -m queries.warehouse.server --data-dir DIR --port PORT [--host 127.0.0.1]
+        [--query-connections 4] [--insert-connections 2]
+
+chDB locks its data directory to one process, so this process is the only one that opens it, and
+every other Njia process (collector, processor, workbench, a developer's curl) talks to it exactly
+as to a ClickHouse server, with clickhouse-connect or any ClickHouse HTTP client.
+
+Request flow: the SQL comes from the `query` URL parameter followed by the body (as ClickHouse
+reads it). The head of that text decides the route:
+- `INSERT ... FORMAT X` / `INSERT ... VALUES`: the rest of the body is the data; it is streamed,
+  decompressed chunk by chunk, into `send_insert` on an insert-pool connection and committed at
+  the end of the body, or cancelled if the body does not arrive whole.
+- `SET` / `USE`: checked on a connection and kept in the HTTP session (if any), never left on the
+  connection.
+- anything else: run on a query-pool connection, streamed block by block when the client does not
+  ask to wait for the end of the query and the format allows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import signal
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.streams import StreamReader
+
+from queries.warehouse import protocol
+from queries.warehouse.compression import Decoder, make_decoder
+from queries.warehouse.errors import (
+    CANNOT_READ_ALL_DATA,
+    NOT_IMPLEMENTED,
+    SYNTAX_ERROR,
+    UNKNOWN_EXCEPTION,
+    WarehouseError,
+    from_exception,
+)
+from queries.warehouse.pool import (
+    INSERT_CONNECTION_SETTINGS,
+    MARKER_PREFIX,
+    ConnectionPool,
+    ConnState,
+    Outcome,
+    PooledConnection,
+)
+from queries.warehouse.protocol import RequestParams
+from queries.warehouse.session import Session, SessionStore
+from queries.warehouse.sql import (
+    InsertHead,
+    NeedMore,
+    Statement,
+    analyze,
+    find_insert_head,
+    parse_set,
+    parse_use,
+    quote_string,
+)
+
+log = logging.getLogger("njia.warehouse")
+
+# A query read from the body is held whole; beyond this it is refused (ClickHouse refuses at
+# max_query_size = 256 KiB; inline INSERT data does not count, it is streamed).
+MAX_QUERY_BYTES = 64 * 1024 * 1024
+# Insert data is handed to chDB in pieces of about this size (fewer thread hops than per chunk).
+APPEND_BYTES = 1024 * 1024
+# How often a running query checks whether its client is still there.
+DISCONNECT_POLL_SECONDS = 0.25
+# Shutdown: in-flight requests get this long to finish before their queries are killed.
+SHUTDOWN_GRACE_SECONDS = 4.0
+# ... and then this long before their handlers are cancelled (inserts are then cancelled).
+SHUTDOWN_CANCEL_SECONDS = 2.0
+# Idle keep-alive connections stay open longer than clickhouse-connect's max_connection_age
+# (10 min), so the server never closes a socket a client is just about to reuse.
+KEEPALIVE_SECONDS = 900.0
+
+_VERSION_TRAILER = re.compile(r"\(version [^()]*(\([^()]*\))?[^()]*\)$")
+
+
+
+class Body:
+    """The SQL text source of a request: the `query` parameter, then the decompressed body."""
+
+    def __init__(self, prefix: bytes, content: StreamReader | None, decoder: Decoder | None):
+        self._prefix = prefix
+        self._content = content
+        self._decoder = decoder
+        self.eof = False
+
+    async def read(self) -> bytes | None:
+        """The next piece of text; None at the end. Raises WarehouseError if the body was cut off
+        or cannot be decompressed."""
+        if self._prefix:
+            prefix, self._prefix = self._prefix, b""
+            return prefix
+        while not self.eof and self._content is not None:
+            try:
+                raw = await self._content.readany()
+            except (ConnectionError, OSError, HttpProcessingError) as exc:
+                # The client went away (aiohttp sets ConnectionResetError on the payload), or the
+                # body's framing broke (truncated or malformed chunked encoding, short length).
+                raise _cut_off(exc) from exc
+            if not raw:
+                self.eof = True
+                if self._decoder is not None:
+                    tail = self._decoder.finish()
+                    if tail:
+                        return tail
+                break
+            if self._decoder is None:
+                return raw
+            out = self._decoder.decompress(raw)
+            if out:
+                return out
+        self.eof = True
+        return None
+
+
+def _cut_off(exc: BaseException) -> WarehouseError:
+    return WarehouseError.make(
+        CANNOT_READ_ALL_DATA, f"The request body was not received completely: {exc!r}"
+    )
+
+
+class Warehouse:
+    """The engine, its pools and sessions, and the HTTP handlers."""
+
+    def __init__(self, data_dir: Path, query_connections: int, insert_connections: int) -> None:
+        self.data_dir = data_dir
+        self.queries = ConnectionPool("query", data_dir, query_connections)
+        self.inserts = ConnectionPool(
+            "insert", data_dir, insert_connections, INSERT_CONNECTION_SETTINGS
+        )
+        # Its own connection for KILL QUERY and housekeeping, so they never wait for a pool.
+        self.admin = PooledConnection(data_dir, "admin")
+        self._admin_lock = asyncio.Lock()
+        self.sessions = SessionStore()
+        self.version = "unknown"
+        self.display_name = socket.gethostname()
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        await self.admin.start()  # boots the embedded engine on data_dir
+        out = await self.admin.call(self.admin.query, "SELECT version()")
+        self.version = out.bytes().decode().strip()
+        await self.queries.start()
+        await self.inserts.start()
+        log.info(
+            "chDB %s on %s: %d query + %d insert connections",
+            self.version,
+            self.data_dir,
+            self.queries.size,
+            self.inserts.size,
+        )
+
+    async def drain(self, grace: float) -> None:
+        """Let in-flight requests finish for `grace` seconds, then kill their queries."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+            return
+        except TimeoutError:
+            pass
+        log.warning(
+            "%d requests still running after %.0fs; killing their queries", self.in_flight, grace
+        )
+        pattern = quote_string(f"{MARKER_PREFIX}{self.queries.name}-%")
+        await self._kill(f"Settings['log_comment'] LIKE {pattern}")
+
+    async def close(self, timeout: float = 5.0) -> None:
+        await self.queries.shutdown(timeout)
+        await self.inserts.shutdown(timeout)
+        await self.admin.shutdown(timeout)
+        log.info("warehouse closed")
+
+    async def expire_sessions(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            gone = self.sessions.expire()
+            if gone:
+                log.debug("expired %d sessions, %d left", gone, len(self.sessions))
+
+    async def _kill(self, where: str) -> None:
+        async with self._admin_lock:
+            try:
+                await self.admin.call(self.admin.query, f"KILL QUERY WHERE {where} ASYNC")
+            except Exception:
+                log.exception("KILL QUERY WHERE %s failed", where)
+
+    # --- HTTP ---------------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_QUERY_BYTES)
+        app.router.add_route("GET", "/ping", self.ping)
+        app.router.add_route("HEAD", "/ping", self.ping)
+        app.router.add_route("GET", "/replicas_status", self.ping)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def ping(self, request: web.Request) -> web.Response:
+        return web.Response(text="Ok.\n")
+
+    def _headers(self, query_id: str) -> dict[str, str]:
+        return {
+            "X-ClickHouse-Query-Id": query_id,
+            "X-ClickHouse-Timezone": "UTC",
+            "X-ClickHouse-Server-Display-Name": self.display_name,
+        }
+
+    def _error(self, err: WarehouseError, query_id: str, started: float) -> web.Response:
+        headers = self._headers(query_id)
+        headers["X-ClickHouse-Exception-Code"] = str(err.code)
+        headers["X-ClickHouse-Summary"] = protocol.summary(None, time.monotonic() - started)
+        text = err.text.rstrip()
+        if not _VERSION_TRAILER.search(text):
+            text = f"{text} (version {self.version})"  # as ClickHouse ends its messages
+        body = text + "\n"
+        return web.Response(
+            status=err.http_status,
+            body=body.encode(),
+            headers=headers,
+            content_type="text/plain",
+            charset="utf-8",
+        )
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        _nodelay(request)
+        self.in_flight += 1
+        self._idle.clear()
+        query_id = request.query.get("query_id") or str(uuid.uuid4())
+        session: Session | None = None
+        rp: RequestParams | None = None
+        try:
+            values: list[tuple[str, str]] = list(request.query.items())
+            form_query = ""
+            if request.content_type.startswith("multipart/form-data"):
+                form_query, form_values = await _read_form(request)
+                values += form_values
+            rp = RequestParams.parse(values)
+            rp.query_id = query_id
+            if form_query:
+                rp.query = f"{rp.query}\n{form_query}" if rp.query else form_query
+            if request.method in ("GET", "HEAD") and not rp.query:
+                return web.Response(text="Ok.\n")  # ClickHouse answers a bare GET / like /ping
+            if rp.session_id:
+                session = self.sessions.checkout(
+                    rp.session_id, rp.session_timeout, rp.session_check
+                )
+            return await self._dispatch(request, rp, session, started)
+        except WarehouseError as err:
+            log.info("query %s failed: %s", query_id, err.text.splitlines()[0][:500])
+            return self._error(err, query_id, started)
+        except Exception as exc:
+            err = from_exception(exc)  # chDB's errors carry their ClickHouse code
+            if err.code == UNKNOWN_EXCEPTION:
+                log.exception("query %s: unexpected error", query_id)
+                err = WarehouseError.make(UNKNOWN_EXCEPTION, f"Internal warehouse error: {exc!r}")
+            else:
+                log.info("query %s failed: %s", query_id, err.text.splitlines()[0][:500])
+            return self._error(err, query_id, started)
+        finally:
+            if session is not None:
+                self.sessions.release(session, close=bool(rp and rp.close_session))
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self._idle.set()
+
+    async def _dispatch(
+        self, request: web.Request, rp: RequestParams, session: Session | None, started: float
+    ) -> web.StreamResponse:
+        prefix = (rp.query + "\n").encode() if rp.query else b""
+        has_body = request.body_exists and not request.content_type.startswith("multipart/")
+        body = Body(
+            prefix,
+            request.content if has_body else None,
+            make_decoder(request.headers.get("Content-Encoding")) if has_body else None,
+        )
+        head, text = await _read_statement(body)
+        state, params = _request_state(rp, session)
+        if head is not None:
+            return await self._insert(rp, state, head, text, body, started)
+        sql = text.decode("utf-8", errors="replace")
+        stmt = analyze(sql)
+        if stmt.keyword == "SET":
+            parsed = parse_set(stmt)
+            if parsed is not None:
+                return await self._set(rp, state, parsed.settings, parsed.params, session, started)
+            state.recycle = True  # SET ROLE & co: nothing a reset would take back for sure
+        elif stmt.keyword == "USE":
+            database = parse_use(stmt)
+            return await self._use(rp, state, database, session, started)
+        return await self._query(request, rp, state, params, stmt, started)
+
+    # --- inserts ------------------------------------------------------------------------------
+    async def _insert(
+        self,
+        rp: RequestParams,
+        state: ConnState,
+        head: InsertHead,
+        text: bytearray,
+        body: Body,
+        started: float,
+    ) -> web.Response:
+        # The head was scanned as latin-1 (byte offsets); the SQL itself is UTF-8.
+        sql = head.sql.encode("latin-1").decode("utf-8", errors="replace")
+        pending = bytearray(text[head.data_start :])
+        async with self.inserts.acquire() as pc:
+            applied, inserter = await pc.call(pc.begin_insert, state, sql, head.fmt)
+            try:
+                while True:
+                    if len(pending) >= APPEND_BYTES:
+                        await pc.call(inserter.append, bytes(pending))
+                        pending.clear()
+                    chunk = await body.read()
+                    if chunk is None:
+                        break
+                    pending += chunk
+                if pending:
+                    await pc.call(inserter.append, bytes(pending))
+                result = await pc.call(inserter.finish)
+            finally:
+                # Queued on the connection's thread, so it runs after whatever append is still
+                # running, even if this task was cancelled; cancel() is a no-op after finish().
+                pc.submit(pc.end_insert, inserter, applied)
+        outcome = Outcome(
+            read_rows=result.rows_written,
+            written_rows=result.rows_written,
+            written_bytes=result.bytes_written,
+            elapsed=result.elapsed,
+        )
+        log.debug("insert %s: %d rows", rp.query_id, result.rows_written)
+        return self._ok(rp, outcome, None, b"", started)
+
+    # --- SET / USE ----------------------------------------------------------------------------
+    async def _set(
+        self,
+        rp: RequestParams,
+        state: ConnState,
+        settings: dict[str, str],
+        params: dict[str, str],
+        session: Session | None,
+        started: float,
+    ) -> web.Response:
+        if settings:
+            # Check the values on a connection (unknown setting, bad value, readonly...), then
+            # reset them: outside a session a SET lasts for its own request only, as in ClickHouse.
+            check = ConnState(state.database, {**state.settings, **settings}, state.recycle)
+            async with self.queries.acquire() as pc:
+                await pc.call(pc.run, check, None, "TabSeparated", {})
+        if session is not None:
+            session.settings.update(settings)
+            session.params.update(params)
+        return self._ok(rp, Outcome(), None, b"", started)
+
+    async def _use(
+        self,
+        rp: RequestParams,
+        state: ConnState,
+        database: str | None,
+        session: Session | None,
+        started: float,
+    ) -> web.Response:
+        check = ConnState(database, state.settings, state.recycle)
+        async with self.queries.acquire() as pc:
+            await pc.call(pc.run, check, None, "TabSeparated", {})
+        if session is not None:
+            session.database = database
+        return self._ok(rp, Outcome(), None, b"", started)
+
+    # --- queries ------------------------------------------------------------------------------
+    async def _query(
+        self,
+        request: web.Request,
+        rp: RequestParams,
+        state: ConnState,
+        params: dict[str, str],
+        stmt: Statement,
+        started: float,
+    ) -> web.StreamResponse:
+        fmt = protocol.output_format(stmt.output_format, rp.default_format)
+        if stmt.streamable and not rp.wait_end_of_query and protocol.concatenable(fmt):
+            return await self._stream(request, rp, state, params, stmt, fmt, started)
+        async with self.queries.acquire() as pc:
+            fut = asyncio.wrap_future(pc.submit(pc.run, state, stmt.text, fmt, params))
+            # Only read-only queries die with their client (as with ClickHouse's
+            # cancel_http_readonly_queries_on_client_close); DDL and INSERT SELECT run to the end.
+            outcome = await self._watch(request, fut, pc.marker if stmt.streamable else None)
+        returns = fmt if (stmt.returns_rows or outcome.data) else None
+        return self._ok(rp, outcome, returns, outcome.data, started)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        rp: RequestParams,
+        state: ConnState,
+        params: dict[str, str],
+        stmt: Statement,
+        fmt: str,
+        started: float,
+    ) -> web.StreamResponse:
+        async with self.queries.acquire() as pc:
+            marker = pc.marker
+            fut = asyncio.wrap_future(pc.submit(pc.start_stream, state, stmt.text, fmt, params))
+            applied, stream, chunk = await self._watch(request, fut, marker)
+            try:
+                headers = self._headers(rp.query_id)
+                tag = protocol.exception_tag()
+                headers["X-ClickHouse-Format"] = fmt
+                headers["X-ClickHouse-Exception-Tag"] = tag
+                headers["X-ClickHouse-Summary"] = protocol.summary(
+                    chunk, time.monotonic() - started
+                )
+                headers["Content-Type"] = protocol.content_type(fmt)
+                response = web.StreamResponse(headers=headers)
+                try:
+                    await response.prepare(request)
+                    while chunk is not None:
+                        if chunk.data:
+                            await response.write(chunk.data)
+                        try:
+                            fut = asyncio.wrap_future(pc.submit(pc.fetch, stream))
+                            chunk = await self._watch(request, fut, marker)
+                        except Exception as exc:
+                            # Headers are gone already: report in-band, as ClickHouse does.
+                            err = from_exception(exc)
+                            log.info("query %s failed mid-stream: %s", rp.query_id, err.text[:500])
+                            await response.write(protocol.exception_block(tag, err.text))
+                            break
+                    await response.write_eof()
+                except (ConnectionError, RuntimeError) as exc:
+                    # aiohttp raises these when the client hung up; the stream is cancelled below.
+                    log.info("query %s: client went away mid-stream: %r", rp.query_id, exc)
+                return response
+            finally:
+                pc.submit(pc.end_stream, stream, applied)
+
+    async def _watch(self, request: web.Request, fut: asyncio.Future, marker: str | None):  # type: ignore[type-arg]
+        """Await a chDB call; if the client disconnects meanwhile, KILL the query (marker)."""
+        killed = False
+        while True:
+            done, _ = await asyncio.wait({fut}, timeout=DISCONNECT_POLL_SECONDS)
+            if done:
+                return fut.result()
+            if marker and not killed and _client_gone(request):
+                killed = True
+                log.info("client of %s went away; killing its query", marker)
+                await self._kill(f"Settings['log_comment'] = {quote_string(marker)}")
+
+    def _ok(
+        self,
+        rp: RequestParams,
+        outcome: Outcome,
+        fmt: str | None,
+        data: bytes,
+        started: float,
+    ) -> web.Response:
+        headers = self._headers(rp.query_id)
+        headers["X-ClickHouse-Summary"] = protocol.summary(outcome, time.monotonic() - started)
+        if fmt is not None:
+            # Only statements with a result name a format; clickhouse-connect's command() tells
+            # "empty result" from "no result" (a QuerySummary) by this header.
+            headers["X-ClickHouse-Format"] = fmt
+        headers["Content-Type"] = protocol.content_type(fmt)
+        return web.Response(body=data, headers=headers)
+
+
+def _request_state(rp: RequestParams, session: Session | None) -> tuple[ConnState, dict[str, str]]:
+    """Connection state and query parameters: the session's, overridden by the request's."""
+    settings: dict[str, str] = {}
+    params: dict[str, str] = {}
+    database = rp.database
+    if session is not None:
+        settings.update(session.settings)
+        params.update(session.params)
+        database = database or session.database
+    settings.update({k: quote_string(v) for k, v in rp.settings.items()})
+    params.update(rp.params)
+    return ConnState(database=database, settings=settings), params
+
+
+async def _read_statement(body: Body) -> tuple[InsertHead | None, bytearray]:
+    """Read until the route is known: an INSERT's data start, or the whole of any other query."""
+    buf = bytearray()
+    final = False
+    while True:
+        try:
+            head = find_insert_head(buf.decode("latin-1"), final)
+            break
+        except NeedMore:
+            chunk = await body.read()
+            if chunk is None:
+                final = True
+            else:
+                buf += chunk
+                _check_size(buf)
+    if head is not None:
+        return head, buf
+    while not final:
+        chunk = await body.read()
+        if chunk is None:
+            break
+        buf += chunk
+        _check_size(buf)
+    return None, buf
+
+
+def _check_size(buf: bytearray) -> None:
+    if len(buf) > MAX_QUERY_BYTES:
+        raise WarehouseError.make(
+            SYNTAX_ERROR, f"Max query size exceeded: more than {MAX_QUERY_BYTES} bytes of query"
+        )
+
+
+async def _read_form(request: web.Request) -> tuple[str, list[tuple[str, str]]]:
+    """multipart/form-data (clickhouse-connect's form encoding of large query parameters):
+    the `query` field and other fields as URL parameters. External tables are not supported."""
+    query = ""
+    values: list[tuple[str, str]] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if part.filename or not hasattr(part, "text"):
+            raise WarehouseError.make(
+                NOT_IMPLEMENTED, "External data (file parts in multipart requests) is not supported"
+            )
+        name = part.name or ""
+        value = await part.text()  # type: ignore[union-attr]
+        if name == "query":
+            query = value
+        else:
+            values.append((name, value))
+    return query, values
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _nodelay(request: web.Request) -> None:
+    # aiohttp sets TCP_NODELAY too; without it replies would stall ~40 ms against clients that
+    # combine Nagle with delayed ACKs. Cheap enough to make sure on every request.
+    transport = request.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
+# --- process entry point --------------------------------------------------------------------
+
+
+async def _serve(
+    data_dir: Path, host: str, port: int, query_connections: int, insert_connections: int
+) -> None:
+    warehouse = Warehouse(data_dir, query_connections, insert_connections)
+    await warehouse.start()
+    runner = web.AppRunner(
+        warehouse.app(),
+        handle_signals=False,
+        access_log=None,
+        auto_decompress=False,  # we decode Content-Encoding ourselves (lz4, zstd, ...), streaming
+        keepalive_timeout=KEEPALIVE_SECONDS,
+        shutdown_timeout=SHUTDOWN_CANCEL_SECONDS,
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
+    await site.start()
+    log.info("warehouse listening on http://%s:%d", host, port)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    expiry = asyncio.create_task(warehouse.expire_sessions())
+    try:
+        await stop.wait()
+        log.info("stopping: no new connections, %d requests in flight", warehouse.in_flight)
+        await site.stop()
+        await warehouse.drain(SHUTDOWN_GRACE_SECONDS)
+        await runner.cleanup()  # cancels handlers still running; their inserts are cancelled
+    finally:
+        expiry.cancel()
+        await warehouse.close()
+
+
+def serve(
+    data_dir: Path, host: str, port: int, query_connections: int, insert_connections: int
+) -> None:
+    """Run the warehouse until SIGTERM/SIGINT."""
+    asyncio.run(_serve(Path(data_dir), host, port, query_connections, insert_connections))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from config.settings import get_settings
+
+    settings = get_settings()
+    parser = argparse.ArgumentParser(
+        prog="python -m queries.warehouse.server",
+        description="Serve the chDB warehouse over the ClickHouse HTTP interface.",
+    )
+    parser.add_argument("--data-dir", type=Path, default=settings.warehouse_dir)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=settings.warehouse_port)
+    parser.add_argument(
+        "--query-connections", type=int, default=settings.warehouse_query_connections
+    )
+    parser.add_argument(
+        "--insert-connections", type=int, default=settings.warehouse_insert_connections
+    )
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        serve(args.data_dir, args.host, args.port, args.query_connections, args.insert_connections)
+    except Exception:
+        log.exception("warehouse failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
