@@ -10,8 +10,10 @@ from typing import Any
 
 
 def registrations() -> list[Callable[[Any], None]]:
+    from collector.demo.cli import register as register_demo
     from config.tokens_cli import register as register_token
     from config.users_cli import register as register_user
+    from processor.cli import register as register_person
     from queries.cli import register as register_query
 
-    return [register_query, register_token, register_user]
+    return [register_query, register_token, register_user, register_person, register_demo]

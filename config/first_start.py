@@ -46,6 +46,10 @@ def extra_first_start(settings: Settings) -> None:
     # --- workbench admin (issue 5) ---------------------------------------------------------
     create_demo_admin(settings)
 
-    # --- demo data (issue 4, lead) ---------------------------------------------------------
-    # The demo-data loader call goes here.
-    return None
+
+
+def after_start(settings: Settings) -> None:
+    """Once every program is up: the demo data, into an empty demo project (demo mode only)."""
+    from collector.demo.first_start import load_on_first_start
+
+    load_on_first_start(settings)

@@ -217,6 +217,9 @@ def run(detach: bool = False) -> int:
             f"logs       {settings.logs_dir.resolve()}",
             "Ctrl-C stops everything." if not detach else "`make down` stops everything.",
         )
+        from config.first_start import after_start
+
+        after_start(settings)
     except Exception as exc:
         if not stopping:
             log.error("start-up failed: %s (see %s)", exc, settings.logs_dir.resolve())

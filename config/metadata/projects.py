@@ -148,6 +148,26 @@ def webhook_secrets_for(project_id: str) -> list[str]:
     return [crypto.decrypt(r.secret_encrypted) for r in rows]
 
 
+def issue_write_key(project_id: str) -> str:
+    """Add a write key to the project without revoking the others (shown only now)."""
+    require_project(project_id)
+    key = crypto.new_secret("nk")
+    with engine().begin() as conn:
+        _insert_write_key(conn, project_id, key, _now())
+    return key
+
+
+def revoke_write_key(key: str) -> None:
+    """Revoke one write key (collectors stop taking it within KEY_CACHE_SECONDS)."""
+    with engine().begin() as conn:
+        conn.execute(
+            write_keys.update()
+            .where(write_keys.c.key_hash == crypto.hash_secret(key),
+                   write_keys.c.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+
+
 def rotate_write_key(project_id: str) -> str:
     """Revoke every write key of the project and issue a new one."""
     require_project(project_id)
