@@ -20,6 +20,7 @@ from queries.params import (
     EventRangeParams,
     ListParams,
     LiveParams,
+    LiveWindowParams,
     OverviewParams,
     RangeParams,
     SessionListParams,
@@ -92,7 +93,7 @@ QUERIES: dict[str, NamedQuery] = {
         # Live
         _Q("live_events", LiveParams, "Latest events across channels", LIVE_TTL,
            example={"project": "kra-demo", "minutes": 60, "limit": 50}),
-        _Q("events_per_minute", LiveParams, "Events per minute, last N minutes", LIVE_TTL,
+        _Q("events_per_minute", LiveWindowParams, "Events per minute, last N minutes", LIVE_TTL,
            example={"project": "kra-demo", "minutes": 60}),
         # Events
         _Q("events_by_day", EventRangeParams, "Events per day and channel", LIVE_TTL),

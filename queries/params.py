@@ -170,20 +170,24 @@ class ListParams(RangeParams):
         return {**super().bind(settings), "limit": self.limit}
 
 
-class LiveParams(QueryParams):
-    """The live feed: the latest events, no date range (relative to now)."""
+class LiveWindowParams(QueryParams):
+    """Live numbers: the last `minutes` minutes, no date range (relative to now)."""
 
     channel: EventChannel = "all"
     minutes: int = Field(60, ge=1, le=1440)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {**super().bind(settings), "channels": EVENT_CHANNELS[self.channel],
+                "minutes": self.minutes}
+
+
+class LiveParams(LiveWindowParams):
+    """The live feed: the latest `limit` events of the window."""
+
     limit: int = Field(50, ge=1, le=500)
 
     def bind(self, settings: ProjectSettings) -> dict[str, Any]:
-        return {
-            **super().bind(settings),
-            "channels": EVENT_CHANNELS[self.channel],
-            "minutes": self.minutes,
-            "limit": self.limit,
-        }
+        return {**super().bind(settings), "limit": self.limit}
 
 
 def example_range(**extra: Any) -> dict[str, Any]:

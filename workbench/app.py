@@ -17,6 +17,14 @@ from workbench import auth, filters, landing  # noqa: E402
 
 st.set_page_config(page_title="Njia", page_icon="🧭", layout="wide")
 
+PAGES = [  # (file, title, icon, url path)
+    ("app_pages/overview.py", "Overview", ":material/monitoring:", "overview"),
+    ("app_pages/sessions.py", "Sessions", ":material/timeline:", "sessions"),
+    ("app_pages/live.py", "Live feed", ":material/bolt:", "live"),
+    ("app_pages/errors.py", "Errors", ":material/bug_report:", "errors"),
+    ("app_pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin"),
+]
+
 try:
     authn = auth.authenticator()
 except auth.CookieKeyMissing as exc:
@@ -26,28 +34,29 @@ except auth.CookieKeyMissing as exc:
 if not auth.signed_in():
     authn.login(location="unrendered")  # a valid cookie signs in without the form
 user = auth.current_user()
+if user is None and auth.signed_in():
+    # Signed in as someone the store no longer knows (removed meanwhile): sign them out.
+    authn.logout(location="unrendered")
 
 if user is None:
+    # Only the landing renders, whatever page was asked for: a shared link to /sessions?… shows
+    # the sign-in form and, once signed in, the page it names (the URL is kept).
+    def sign_in_page() -> None:
+        landing.render(authn)
+
     st.navigation(
-        [st.Page(lambda: landing.render(authn), title="Sign in", url_path="signin",
-                 default=True)],
+        [st.Page(sign_in_page, title="Sign in", url_path="signin", default=True)]
+        + [st.Page(sign_in_page, title="Sign in", url_path=path) for _, _, _, path in PAGES[1:]],
         position="hidden",
     ).run()
     st.stop()
 
 st.sidebar.markdown(f"**{user.name}** · {user.role}")
 filters.sidebar(user)
-authn.logout("Sign out", location="sidebar", key="logout")
+authn.logout("Sign out", location="sidebar", key="njia_logout")
 if not auth.signed_in():
     st.rerun()
 
-pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon="📊", url_path="overview",
-            default=True),
-    st.Page("app_pages/sessions.py", title="Sessions", icon="🧵", url_path="sessions"),
-    st.Page("app_pages/live.py", title="Live feed", icon="⚡", url_path="live"),
-    st.Page("app_pages/errors.py", title="Errors", icon="🐞", url_path="errors"),
-]
-if user.is_admin:
-    pages.append(st.Page("app_pages/admin.py", title="Admin", icon="🔑", url_path="admin"))
-st.navigation(pages).run()
+allowed = PAGES if user.is_admin else [p for p in PAGES if p[3] != "admin"]
+st.navigation([st.Page(file, title=title, icon=icon, url_path=path, default=i == 0)
+               for i, (file, title, icon, path) in enumerate(allowed)]).run()

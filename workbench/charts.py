@@ -103,7 +103,8 @@ def heatmap_chart(df: pd.DataFrame, *, tz_label: str = "EAT") -> alt.Chart:
             x=alt.X("hour:O", title=f"Hour ({tz_label})",
                     scale=alt.Scale(domain=list(range(24)))),
             y=alt.Y("day:O", title=None, sort=WEEKDAYS, scale=alt.Scale(domain=WEEKDAYS)),
-            color=alt.Color("sessions:Q", title="Sessions", scale=alt.Scale(scheme="teals")),
+            color=alt.Color("sessions:Q", title="Sessions", scale=alt.Scale(scheme="teals"),
+                            legend=alt.Legend(format="d")),
             tooltip=["day:O", "hour:O", "sessions:Q"],
         )
         .properties(height=220)
@@ -148,7 +149,9 @@ def errors_trend_chart(df: pd.DataFrame) -> alt.Chart:
         alt.Chart(df)
         .mark_bar(color=ERROR)
         .encode(
-            x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b")),
+            # Ordinal days: one full-width bar per day, every day labelled.
+            x=alt.X("yearmonthdate(day):O", title=None,
+                    axis=alt.Axis(format="%d %b", labelAngle=0)),
             y=alt.Y("errors:Q", title="Errors", axis=alt.Axis(tickMinStep=1)),
             tooltip=[alt.Tooltip("day:T", format="%a %d %b %Y"), "errors:Q"],
         )

@@ -1,0 +1,13 @@
+-- Daily active people: distinct persons with at least one (non-bot) event per day, days in the
+-- project's time zone, every day of the range present (0 when nobody was active).
+SELECT
+    toDate(timestamp, {tz:String}) AS day,
+    uniqExact(person_id) AS people
+FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32})
+WHERE timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
+  AND NOT is_bot AND channel IN {channels:Array(String)}
+GROUP BY day
+ORDER BY day WITH FILL
+    FROM toDate({start:DateTime64(3, 'UTC')}, {tz:String})
+    TO toDate({end:DateTime64(3, 'UTC')}, {tz:String})

@@ -1,0 +1,187 @@
+"""Admin (admin role only): projects and their keys, read tokens, per-project settings, users.
+
+Secrets (write keys, webhook secrets, read tokens) are shown once, right after they are made,
+and only as prefixes after that: the store keeps hashes (keys, tokens) or ciphertext (secrets).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+import pandas as pd
+import streamlit as st
+
+from config.metadata import projects, tokens, users
+from workbench import auth, data
+
+me = auth.current_user()
+if me is None or not me.is_admin:
+    st.error("The Admin page is for administrators.")
+    st.stop()
+
+st.title("Admin")
+
+
+def reveal(title: str, secret: str, note: str = "") -> None:
+    st.success(f"{title} — shown only now, copy it: {note}")
+    st.code(secret, language=None)
+
+
+visible = me.visible(p.project_id for p in projects.list_projects())
+projects_tab, tokens_tab, settings_tab, users_tab = st.tabs(
+    ["Projects and keys", "Read tokens", "Project settings", "Users"])
+
+# --- projects ------------------------------------------------------------------------------
+with projects_tab:
+    rows = []
+    for p in projects.list_projects():
+        if p.project_id not in visible:
+            continue
+        keys = projects.write_key_prefixes(p.project_id)
+        active = [k["prefix"] + "…" for k in keys if k["revoked_at"] is None]
+        rows.append({"project": p.project_id, "name": p.name, "created": p.created_at,
+                     "write key": ", ".join(active) or "(none)",
+                     "time zone": p.settings.timezone})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="admin_projects")
+
+    with st.form("admin_new_project", clear_on_submit=True):
+        st.markdown("**New project**")
+        name = st.text_input("Project id", help="a-z, 0-9, '-' or '_'; e.g. kra-tax-app")
+        if st.form_submit_button("Create project"):
+            try:
+                created = projects.create_project(name)
+            except projects.ProjectError as exc:
+                st.error(str(exc))
+            else:
+                if users.ALL_PROJECTS not in me.projects:
+                    users.set_projects(me.username, [*me.projects, created["project_id"]])
+                reveal(f"Project {created['project_id']} created. Write key",
+                       created["write_key"], "the SDK sends it as X-Write-Key.")
+                reveal("Webhook secret", created["webhook_secret"],
+                       "the CRM signs its webhooks with it.")
+
+    if visible:
+        st.markdown("**Rotate a key**")
+        target = st.selectbox("Project", visible, key="admin_rotate_project")
+        sure = st.checkbox("I understand the old key stops working at once",
+                           key="admin_rotate_sure")
+        c1, c2 = st.columns(2)
+        if c1.button("Rotate write key", disabled=not sure, key="admin_rotate_key"):
+            reveal(f"New write key for {target}", projects.rotate_write_key(target))
+        if c2.button("Rotate webhook secret", disabled=not sure, key="admin_rotate_secret"):
+            reveal(f"New webhook secret for {target}", projects.rotate_webhook_secret(target))
+
+# --- read tokens ---------------------------------------------------------------------------
+with tokens_tab:
+    st.caption("Read tokens let KRA's other tools call the query API "
+               "(`GET /api/v1/query/<name>`, `Authorization: Bearer …`), one project each.")
+    listed = [t for t in tokens.list_tokens() if t["project_id"] in visible]
+    st.dataframe(pd.DataFrame(listed, columns=["project_id", "name", "prefix", "created_at",
+                                               "revoked_at"]),
+                 hide_index=True, width="stretch", key="admin_tokens")
+    if visible:
+        with st.form("admin_new_token", clear_on_submit=True):
+            project = st.selectbox("Project", visible)
+            token_name = st.text_input("Used by", help="e.g. kra-bi-reports")
+            if st.form_submit_button("Create token"):
+                try:
+                    made = tokens.create_token(project, token_name)
+                except projects.ProjectError as exc:
+                    st.error(str(exc))
+                else:
+                    reveal(f"Read token for {project}", made["token"],
+                           "send it as 'Authorization: Bearer <token>'.")
+        active = [t for t in listed if t["revoked_at"] is None]
+        if active:
+            choice = st.selectbox(
+                "Revoke", range(len(active)), key="admin_revoke_token",
+                format_func=lambda i: f"{active[i]['project_id']} · {active[i]['name']} · "
+                                      f"{active[i]['prefix']}…")
+            if st.button("Revoke token", key="admin_revoke"):
+                token = active[int(choice)]
+                tokens.revoke_token(token["project_id"], token["prefix"])
+                st.success(f"Revoked {token['prefix']}…")
+                st.rerun()
+
+# --- per-project settings ------------------------------------------------------------------
+with settings_tab:
+    if visible:
+        project_id = st.selectbox("Project", visible, key="admin_settings_project")
+        current = projects.require_project(project_id).settings
+        zones = sorted(available_timezones())
+        with st.form("admin_settings"):
+            tz = st.selectbox("Time zone (days, hours and date filters)", zones,
+                              index=zones.index(current.timezone))
+            conversions = st.text_input("Conversion events (comma-separated)",
+                                        ", ".join(current.conversion_events))
+            max_age_days = st.number_input(
+                "Maximum event age (days): older events are refused at the door",
+                min_value=1, value=max(1, current.max_event_age_seconds // 86400))
+            timeout_min = st.number_input(
+                "WhatsApp conversation timeout (minutes)", min_value=1,
+                value=max(1, current.conversation_timeout_seconds // 60))
+            if st.form_submit_button("Save settings"):
+                events = [e.strip() for e in conversions.split(",") if e.strip()]
+                try:
+                    projects.update_settings(
+                        project_id, timezone=tz, conversion_events=events,
+                        max_event_age_seconds=int(max_age_days) * 86400,
+                        conversation_timeout_seconds=int(timeout_min) * 60)
+                except (projects.ProjectError, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    data.clear()  # numbers depend on these settings
+                    st.success(f"Saved the settings of {project_id}.")
+
+# --- users ---------------------------------------------------------------------------------
+with users_tab:
+    everyone = users.list_users()
+    st.dataframe(pd.DataFrame([{"username": u.username, "name": u.name, "email": u.email,
+                                "role": u.role, "projects": ", ".join(u.projects)}
+                               for u in everyone]),
+                 hide_index=True, width="stretch", key="admin_users")
+    project_choices = [users.ALL_PROJECTS, *[p.project_id for p in projects.list_projects()]]
+    with st.form("admin_new_user", clear_on_submit=True):
+        st.markdown("**New user**")
+        c1, c2 = st.columns(2)
+        username = c1.text_input("Username")
+        password = c2.text_input("Initial password", type="password",
+                                 help="at least 8 characters; they can be changed with "
+                                      "`njia user set-password`")
+        full_name = c1.text_input("Name")
+        email = c2.text_input("Email")
+        role = c1.selectbox("Role", list(users.ROLES), index=1)
+        chosen = c2.multiselect("Projects ('*' = all)", project_choices)
+        if st.form_submit_button("Add user"):
+            try:
+                added = users.add_user(username, password, role=role, projects=chosen,
+                                       name=full_name, email=email)
+            except users.UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Added {added.username} ({added.role}).")
+
+    st.markdown("**Change a user**")
+    names = [u.username for u in everyone]
+    who = st.selectbox("User", names, key="admin_user_pick")
+    picked = users.get_user(who) if who else None
+    if picked is not None:
+        with st.form("admin_edit_user"):
+            role = st.selectbox("Role", list(users.ROLES), index=users.ROLES.index(picked.role))
+            chosen = st.multiselect("Projects", project_choices,
+                                    default=[p for p in picked.projects if p in project_choices])
+            new_password = st.text_input("New password (leave empty to keep)", type="password")
+            remove = st.checkbox("Remove this user", disabled=picked.username == me.username)
+            if st.form_submit_button("Apply"):
+                try:
+                    if remove:
+                        users.remove_user(picked.username)
+                        st.success(f"Removed {picked.username}.")
+                    else:
+                        users.set_role(picked.username, role)
+                        users.set_projects(picked.username, chosen)
+                        if new_password:
+                            users.set_password(picked.username, new_password)
+                        st.success(f"Updated {picked.username}.")
+                except users.UserError as exc:
+                    st.error(str(exc))
