@@ -108,9 +108,7 @@ def replay(nodes: Iterable[str], edges: Iterable[tuple[str, str, int]]) -> dict[
             continue
         pa, pb = pin[ra], pin[rb]
         if pa and pb and pa != pb:
-            log.info("identity conflict: %s and %s would join two PINs (%s, %s); kept apart",
-                     a, b, pa, pb)
-            continue
+            continue  # never two PINs in one person (the caller logs conflicts it caused)
         # Deterministic root: the PIN's side, else the smaller name.
         if pb and not pa or (not pa and not pb and rb < ra):
             ra, rb = rb, ra
@@ -185,6 +183,10 @@ class IdentityGraph:
                 key = (min(link.a, link.b), max(link.a, link.b))
                 edges[key] = min(edges.get(key, link.at_ms), link.at_ms)
             anchors = replay(nodes, [(a, b, at) for (a, b), at in edges.items()])
+            for link in new:
+                if anchors[link.a] != anchors[link.b]:
+                    log.info("identity conflict in %s: %s and %s stay apart (two PINs: %s, %s)",
+                             project, link.a, link.b, anchors[link.a], anchors[link.b])
             ordered = sorted(nodes)
             current = pipe.hmget(_person_key(project), ordered)
             changed = {
