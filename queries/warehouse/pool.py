@@ -2,9 +2,9 @@
 
 Why this shape (measured with chDB 26.9):
 - several `chdb.connect(path)` connections in one process share the data and run concurrently,
-  but one connection runs one query at a time, and an open `send_insert` refuses every other
-  statement on its connection. So queries and inserts get separate pools: an analyst's minute-long
-  query never holds up ingestion, and a slow insert body never holds up a dashboard.
+  but one connection runs one query at a time. So queries and inserts get separate pools: an
+  analyst's minute-long query never holds up ingestion, and a big insert never holds up a
+  dashboard.
 - every chDB call is blocking, so it runs on the connection's own single thread: calls for one
   connection are queued in order (the reset after a request always runs after the request,
   even if the request's task was cancelled), and a connection goes back to its pool only when its
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import chdb
 from chdb.state.sqlitelike import Connection as ChdbConnection
-from chdb.state.sqlitelike import StreamingInserter, StreamingResult
+from chdb.state.sqlitelike import StreamingResult
 
 from queries.warehouse.sql import quote_identifier, quote_string
 
@@ -44,8 +44,8 @@ MARKER_PREFIX = "njia-warehouse:"
 UNRESETTABLE_SETTINGS = frozenset({"readonly", "profile"})
 
 # On insert connections: squash the whole insert into one block in memory, written as one part
-# at finish(). Without this chDB writes a part every ~1M rows as the body streams in, and a
-# request cut off later (client died, truncated body) would leave those parts committed.
+# at the end. By default chDB writes a part every ~1M rows as it reads, so an insert that fails
+# at row 8M (bad value, constraint) would leave the first millions committed (measured).
 # Inserts above ATOMIC_INSERT_BYTES of uncompressed column data are still written in parts of
 # that size (bounded memory), so only those could be committed in part.
 ATOMIC_INSERT_BYTES = 512 * 1024 * 1024
@@ -148,6 +148,8 @@ class PooledConnection:
 
     def apply(self, state: ConnState) -> Applied:
         applied = Applied(recycle=state.recycle)
+        if self.conn is None and not self.closed:
+            self.open()  # a reopen failed earlier: try again rather than stay dead
         assert self.conn is not None, "connection is closed"
         try:
             if state.database and state.database != DEFAULT_DATABASE:
@@ -220,27 +222,6 @@ class PooledConnection:
         finally:
             self.restore(applied)
 
-    def begin_insert(
-        self, state: ConnState, sql: str, fmt: str
-    ) -> tuple[Applied, StreamingInserter]:
-        assert self.conn is not None, "connection is closed"
-        applied = self.apply(state)
-        try:
-            return applied, self.conn.send_insert(sql, fmt)
-        except BaseException:
-            self.restore(applied)
-            raise
-
-    def end_insert(self, inserter: StreamingInserter, applied: Applied) -> None:
-        """Cancel the insert unless finish() already ran, then reset the connection."""
-        try:
-            inserter.cancel()  # no-op after finish()
-        except Exception as exc:
-            log.info("cancelling an insert on %s failed: %s", self.name, exc)
-            applied.recycle = True
-        finally:
-            self.restore(applied)
-
     def _reset(self, name: str) -> str:
         if name in self.baseline:
             return f"{name} = {quote_string(self.baseline[name])}"
@@ -272,9 +253,12 @@ class PooledConnection:
             await asyncio.wait_for(fut, timeout)
         except TimeoutError:
             log.warning("%s still busy at shutdown; leaving it to process exit", self.name)
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            return
         except Exception:
             log.exception("closing %s failed", self.name)
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # Idle now: let its thread end, so the process can exit normally.
+        await asyncio.to_thread(self._executor.shutdown, True)
 
 
 class ConnectionPool:
@@ -320,8 +304,10 @@ class ConnectionPool:
             assert loop is not None
 
             def _release(_: object) -> None:
-                if not loop.is_closed():
+                try:
                     loop.call_soon_threadsafe(self._idle.put_nowait, pc)
+                except RuntimeError:  # the loop is closed: the process is stopping
+                    pass
 
             try:
                 pc.submit(_noop).add_done_callback(_release)

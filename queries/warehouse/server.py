@@ -9,9 +9,10 @@ as to a ClickHouse server, with clickhouse-connect or any ClickHouse HTTP client
 
 Request flow: the SQL comes from the `query` URL parameter followed by the body (as ClickHouse
 reads it). The head of that text decides the route:
-- `INSERT ... FORMAT X` / `INSERT ... VALUES`: the rest of the body is the data; it is streamed,
-  decompressed chunk by chunk, into `send_insert` on an insert-pool connection and committed at
-  the end of the body, or cancelled if the body does not arrive whole.
+- `INSERT ... FORMAT X` / `INSERT ... VALUES`: the rest of the body is the data; it is
+  decompressed chunk by chunk into a spool file and, once the body has arrived whole, inserted
+  by an insert-pool connection with `INSERT ... FROM INFILE` (a body cut off never reaches chDB;
+  see `_insert` for why not chDB's streaming `send_insert`).
 - `SET` / `USE`: checked on a connection and kept in the HTTP session (if any), never left on the
   connection.
 - anything else: run on a query-pool connection, streamed block by block when the client does not
@@ -23,10 +24,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
+import shutil
 import signal
 import socket
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -62,6 +66,7 @@ from queries.warehouse.sql import (
     Statement,
     analyze,
     find_insert_head,
+    insert_from_infile,
     parse_set,
     parse_use,
     quote_string,
@@ -72,8 +77,8 @@ log = logging.getLogger("njia.warehouse")
 # A query read from the body is held whole; beyond this it is refused (ClickHouse refuses at
 # max_query_size = 256 KiB; inline INSERT data does not count, it is streamed).
 MAX_QUERY_BYTES = 64 * 1024 * 1024
-# Insert data is handed to chDB in pieces of about this size (fewer thread hops than per chunk).
-APPEND_BYTES = 1024 * 1024
+# Spool writes of this size or more go through a worker thread.
+SPOOL_THREAD_BYTES = 256 * 1024
 # How often a running query checks whether its client is still there.
 DISCONNECT_POLL_SECONDS = 0.25
 # Shutdown: in-flight requests get this long to finish before their queries are killed.
@@ -85,7 +90,6 @@ SHUTDOWN_CANCEL_SECONDS = 2.0
 KEEPALIVE_SECONDS = 900.0
 
 _VERSION_TRAILER = re.compile(r"\(version [^()]*(\([^()]*\))?[^()]*\)$")
-
 
 
 class Body:
@@ -137,6 +141,9 @@ class Warehouse:
 
     def __init__(self, data_dir: Path, query_connections: int, insert_connections: int) -> None:
         self.data_dir = data_dir
+        # Insert bodies wait here until they are complete (next to chDB's own dirs, so on the
+        # same disk, not in a possibly RAM-backed /tmp).
+        self.spool_dir = data_dir / "njia_spool"
         self.queries = ConnectionPool("query", data_dir, query_connections)
         self.inserts = ConnectionPool(
             "insert", data_dir, insert_connections, INSERT_CONNECTION_SETTINGS
@@ -154,6 +161,9 @@ class Warehouse:
     # --- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.spool_dir.exists():
+            shutil.rmtree(self.spool_dir)  # bodies of inserts that never completed
+        self.spool_dir.mkdir()
         await self.admin.start()  # boots the embedded engine on data_dir
         out = await self.admin.call(self.admin.query, "SELECT version()")
         self.version = out.bytes().decode().strip()
@@ -289,6 +299,15 @@ class Warehouse:
             make_decoder(request.headers.get("Content-Encoding")) if has_body else None,
         )
         head, text = await _read_statement(body)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s params=%s headers=%s sql=%r",
+                request.method,
+                request.path,
+                dict(request.query),
+                {k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+                bytes(text[:300]),
+            )
         state, params = _request_state(rp, session)
         if head is not None:
             return await self._insert(rp, state, head, text, body, started)
@@ -299,6 +318,14 @@ class Warehouse:
             if parsed is not None:
                 return await self._set(rp, state, parsed.settings, parsed.params, session, started)
             state.recycle = True  # SET ROLE & co: nothing a reset would take back for sure
+        elif (
+            stmt.keyword == "CREATE"
+            and len(stmt.tokens) > 1
+            and stmt.tokens[1].upper == "TEMPORARY"
+        ):
+            # A temporary table lives on the chDB connection: reopen it afterwards so the table
+            # does not show up in other clients' requests (sessions do not keep them either).
+            state.recycle = True
         elif stmt.keyword == "USE":
             database = parse_use(stmt)
             return await self._use(rp, state, database, session, started)
@@ -314,34 +341,32 @@ class Warehouse:
         body: Body,
         started: float,
     ) -> web.Response:
+        # The data is spooled to a file as it arrives (decompressed chunk by chunk), and only a
+        # complete body is inserted, with `INSERT ... FROM INFILE`. Not chDB's streaming
+        # send_insert(): its finish() reports success and stores nothing when the insert fails
+        # in the pipeline (a CHECK constraint, a throwIf in a MATERIALIZED column), so a
+        # rejected batch would look stored (measured with chDB 26.9). This way a body that does
+        # not arrive whole never reaches chDB, a slow uploader does not hold an insert
+        # connection, and chDB's errors come back as errors.
         # The head was scanned as latin-1 (byte offsets); the SQL itself is UTF-8.
-        sql = head.sql.encode("latin-1").decode("utf-8", errors="replace")
-        pending = bytearray(text[head.data_start :])
-        async with self.inserts.acquire() as pc:
-            applied, inserter = await pc.call(pc.begin_insert, state, sql, head.fmt)
-            try:
-                while True:
-                    if len(pending) >= APPEND_BYTES:
-                        await pc.call(inserter.append, bytes(pending))
-                        pending.clear()
-                    chunk = await body.read()
-                    if chunk is None:
-                        break
-                    pending += chunk
-                if pending:
-                    await pc.call(inserter.append, bytes(pending))
-                result = await pc.call(inserter.finish)
-            finally:
-                # Queued on the connection's thread, so it runs after whatever append is still
-                # running, even if this task was cancelled; cancel() is a no-op after finish().
-                pc.submit(pc.end_insert, inserter, applied)
-        outcome = Outcome(
-            read_rows=result.rows_written,
-            written_rows=result.rows_written,
-            written_bytes=result.bytes_written,
-            elapsed=result.elapsed,
-        )
-        log.debug("insert %s: %d rows", rp.query_id, result.rows_written)
+        head_sql = head.sql.encode("latin-1").decode("utf-8", errors="replace")
+        path = self.spool_dir / f"{uuid.uuid4().hex}.insert"
+        queued = False
+        try:
+            await _spool(path, bytes(text[head.data_start :]), body)
+            sql = insert_from_infile(head_sql, str(path), head.fmt)
+            async with self.inserts.acquire() as pc:
+                fut = pc.submit(pc.run, state, sql, "TabSeparated", {})
+                # Removed on the connection's thread, after the insert, even if this task is
+                # cancelled meanwhile.
+                pc.submit(_unlink, path)
+                queued = True
+                outcome = await asyncio.wrap_future(fut)
+        finally:
+            if not queued:
+                _unlink(path)
+        outcome.read_rows = outcome.written_rows
+        log.debug("insert %s: %d rows", rp.query_id, outcome.written_rows)
         return self._ok(rp, outcome, None, b"", started)
 
     # --- SET / USE ----------------------------------------------------------------------------
@@ -487,6 +512,7 @@ def _request_state(rp: RequestParams, session: Session | None) -> tuple[ConnStat
         params.update(session.params)
         database = database or session.database
     settings.update({k: quote_string(v) for k, v in rp.settings.items()})
+    settings.pop("log_comment", None)  # the connection's marker for KILL QUERY stays in place
     params.update(rp.params)
     return ConnState(database=database, settings=settings), params
 
@@ -515,6 +541,34 @@ async def _read_statement(body: Body) -> tuple[InsertHead | None, bytearray]:
         buf += chunk
         _check_size(buf)
     return None, buf
+
+
+async def _spool(path: Path, first: bytes, body: Body) -> int:
+    """Write the insert data (already decompressed) to `path`; returns its size.
+
+    Large pieces are written from a worker thread so a big upload does not stall the loop.
+    """
+    size = 0
+    with open(path, "wb") as out:
+        piece: bytes | None = first
+        while piece is not None:
+            if piece:
+                size += len(piece)
+                if len(piece) >= SPOOL_THREAD_BYTES:
+                    await asyncio.to_thread(out.write, piece)
+                else:
+                    out.write(piece)
+            piece = await body.read()
+    return size
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        log.exception("could not remove spool file %s", path)
 
 
 def _check_size(buf: bytearray) -> None:
@@ -634,6 +688,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         log.exception("warehouse failed")
         return 1
+    stuck = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    stuck = [name for name in stuck if name != threading.main_thread().name]
+    if stuck:
+        # A chDB call that could not be killed would keep the interpreter from exiting
+        # (it joins executor threads); supervisord would then SIGKILL us anyway.
+        log.warning("exiting with chDB calls still running on %s", ", ".join(stuck))
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

@@ -243,6 +243,23 @@ def find_insert_head(text: str, final: bool) -> InsertHead | None:
     return None
 
 
+def insert_from_infile(head_sql: str, path: str, fmt: str) -> str:
+    """`INSERT INTO t (cols) [SETTINGS ...]` + a file -> `INSERT INTO t (cols) FROM INFILE 'path'
+    [SETTINGS ...] FORMAT fmt` (FROM INFILE has to come before SETTINGS)."""
+    settings_at = len(head_sql)
+    for tok in tokens(head_sql):
+        if tok.depth == 0 and tok.upper == "SETTINGS":
+            settings_at = tok.start
+            break
+    before, after = head_sql[:settings_at].rstrip(), head_sql[settings_at:].strip()
+    infile = f"{before} FROM INFILE {quote_string(path)}"
+    return (
+        f"{infile} {after} FORMAT {quote_identifier(fmt)}"
+        if after
+        else (f"{infile} FORMAT {quote_identifier(fmt)}")
+    )
+
+
 def _data_start(text: str, pos: int, final: bool) -> int:
     # As ClickHouse's ParserInsertQuery: data starts after the first newline if there is one,
     # else after the spaces that follow the format name.
