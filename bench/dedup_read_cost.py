@@ -35,12 +35,13 @@ def main() -> None:
     c.command("DROP TABLE IF EXISTS bench_plain")
     c.command("DROP TABLE IF EXISTS bench_dups")
     c.command("DROP TABLE IF EXISTS bench_replacing")
-    src = (f"SELECT 'p' AS project_id, reinterpretAsUUID(sipHash128(number % {n})) AS event_id, "
-           f"now64(3) - toIntervalSecond(number % 2592000) AS timestamp "
-           f"FROM numbers({n})")
-    dup_src = (f"SELECT 'p' AS project_id, reinterpretAsUUID(sipHash128(number % {n})) AS event_id, "
-               f"now64(3) - toIntervalSecond(number % 2592000) AS timestamp "
-               f"FROM numbers({n + n // 100})")
+    def source(rows: int) -> str:
+        # Row i and row i + n share an event id: the extra 1 % are exact duplicates.
+        return (f"SELECT 'p' AS project_id, reinterpretAsUUID(sipHash128(number % {n})) "
+                f"AS event_id, now64(3) - toIntervalSecond(number % 2592000) AS timestamp "
+                f"FROM numbers({rows})")
+
+    src, dup_src = source(n), source(n + n // 100)
     for name, engine, order, source in [
         ("bench_plain", "MergeTree", "(project_id, toDate(timestamp), timestamp)", src),
         ("bench_dups", "MergeTree", "(project_id, toDate(timestamp), timestamp)", dup_src),

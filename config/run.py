@@ -134,12 +134,17 @@ def serve(program: str, rest: list[str]) -> int:
         elif program == "processor":
             argv = [py, "-m", "processor.worker"]
         elif program == "workbench":
+            from workbench.auth import cookie_key
+
+            cookie_key(settings)  # production without NJIA_COOKIE_KEY: refuse to start
             argv = [
                 py,
                 "-m",
                 "streamlit",
                 "run",
                 str(ROOT / "workbench" / "app.py"),
+                "--client.toolbarMode",
+                "viewer",
                 "--server.port",
                 str(settings.workbench_port),
                 "--server.address",

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
 
     # Fernet key that encrypts webhook secrets at rest. Demo mode generates one under data_dir.
     secret_key: str | None = Field(None, alias="NJIA_SECRET_KEY")
+    # Signs the workbench's login cookie. Demo mode generates one under data_dir (so restarts
+    # do not log everyone out); production refuses to start the workbench without it.
+    cookie_key: str | None = Field(None, alias="NJIA_COOKIE_KEY")
 
     # Collector limits.
     max_body_bytes: int = Field(1024 * 1024, alias="MAX_BODY_BYTES")
@@ -108,7 +111,7 @@ class Settings(BaseSettings):
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
 
-    def demo_secret(self, name: str, factory: type[str] | None = None) -> str:
+    def demo_secret(self, name: str) -> str:
         """A secret generated once and kept under data_dir (demo mode only)."""
         if self.mode != "demo":
             raise RuntimeError(f"{name} must be set in production mode")

@@ -124,3 +124,21 @@ def test_person_is_attached_at_query_time(stack):
     rows = sessions(stack, p["project_id"])
     assert len(rows) == 2
     assert len({r["person_id"] for r in rows}) == 1
+
+
+def test_campaign_recipients_are_not_daily_active(stack):
+    """Receiving a campaign message is not activity; replying (a conversation) is."""
+    from queries.runner import run
+
+    p = old_project(stack)
+    post_crm(stack, p, [
+        crm("message.sent", at(0), "254700000011", message_id="c1", template_id="t"),
+        crm("message.read", at(5), "254700000011", message_id="c1"),
+        crm("message.sent", at(0), "254700000012", message_id="c2", template_id="t"),
+        crm("message.received", at(10), "254700000012", message_id="r2"),
+    ])
+    post_web(stack, p, [web("page_view", at(20), anon="visitor")])
+    stack.drain()
+    day = at(0).date().isoformat()
+    frame = run("dau", {"project": p["project_id"], "from": day, "to": day})
+    assert frame["people"].tolist() == [2]  # the replier and the web visitor

@@ -35,12 +35,23 @@ def _cached_history(name: str, params: Frozen) -> pd.DataFrame:
 
 
 def load(name: str, params: Mapping[str, Any], *, live: bool = False) -> pd.DataFrame:
-    """Run a named query for a page: cached by its TTL, or straight through when `live`."""
-    with st.spinner(f"Loading {name.replace('_', ' ')}…"):
-        if live:
-            return runner.run(name, dict(params))
-        cached = _cached_live if get_query(name).ttl_seconds <= LIVE_TTL else _cached_history
-        return cached(name, _freeze(params))
+    """Run a named query for a page: cached by its TTL, or straight through when `live`.
+
+    A refused parameter or a failed query stops the page with the reason (the runner has
+    logged it with the query's name and parameters) instead of a traceback.
+    """
+    try:
+        with st.spinner(f"Loading {name.replace('_', ' ')}…"):
+            if live:
+                return runner.run(name, dict(params))
+            ttl = get_query(name).ttl_seconds
+            cached = _cached_live if ttl <= LIVE_TTL else _cached_history
+            return cached(name, _freeze(params))
+    except runner.QueryParamError as exc:
+        st.error(f"Cannot show {name}: {exc}")
+    except runner.QueryFailed as exc:
+        st.error(f"{exc}. The workbench log has the details.")
+    st.stop()
 
 
 def clear() -> None:

@@ -1,5 +1,7 @@
--- Daily active people: distinct persons with at least one (non-bot) event per day, days in the
--- project's time zone, every day of the range present (0 when nobody was active).
+-- Daily active people: distinct persons with at least one (non-bot) event of their own per day,
+-- days in the project's time zone, every day of the range present (0 when nobody was active).
+-- WhatsApp events outside any conversation (campaign sends and their receipts, outbound-only
+-- messages) do not make their recipient active: only what the person did does.
 SELECT
     toDate(timestamp, {tz:String}) AS day,
     uniqExact(person_id) AS people
@@ -7,6 +9,7 @@ FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UT
                     end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32})
 WHERE timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
   AND NOT is_bot AND channel IN {channels:Array(String)}
+  AND NOT (channel IN ('whatsapp', 'ai') AND session_id = '')
 GROUP BY day
 ORDER BY day WITH FILL
     FROM toDate({start:DateTime64(3, 'UTC')}, {tz:String})

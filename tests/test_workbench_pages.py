@@ -1,0 +1,258 @@
+"""Every workbench page under AppTest, signed in, on the hand-built dataset: it renders with
+data, filters change the numbers, an empty range shows why, and the Overview's KPIs are the
+numbers `njia query` and the HTTP API give for the same parameters."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from config.metadata import tokens, users
+from tests.conftest import make_event
+from tests.test_api import api  # noqa: F401 - the API program, started once for this module
+from tests.test_queries_dataset import KPIS, RANGE, dataset, post_web  # noqa: F401
+from tests.test_workbench_auth import PASSWORD, signed_in_app
+from workbench import formatters
+
+LABELS = {"sessions": "Sessions", "people": "People (distinct persons)",
+          "identified_people": "Identified people", "anonymous_people": "Anonymous people",
+          "conversion_rate": "Conversion rate", "avg_duration_s": "Avg session duration"}
+EMPTY = {"from": "2025-01-01", "to": "2025-01-07"}
+
+
+@pytest.fixture(scope="module")
+def analyst(dataset) -> str:  # noqa: F811
+    users.add_user("pages-analyst", PASSWORD, role="analyst", projects=[dataset["a"]])
+    return "pages-analyst"
+
+
+def url_params(project: str, dates: dict[str, str] = RANGE, **extra: str) -> dict:
+    return {"project": project, "range": "custom", "dates": [dates["from"], dates["to"]],
+            **extra}
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def frame(at, column: str):
+    """The first table on the page that has `column`."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def no_exceptions(at) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+# --- Overview --------------------------------------------------------------------------------
+def test_overview_shows_the_kpis_and_charts(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"]))
+    no_exceptions(at)
+    shown = metrics(at)
+    for metric, (current, _previous) in KPIS["all"].items():
+        assert shown[LABELS[metric]] == formatters.kpi(metric, current)
+    assert shown["Sessions"] == "4" and shown["Conversion rate"] == "25.0 %"
+    assert shown["Avg session duration"] == "4 min 0 s"
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Sessions"] == "+100.0 %" and deltas["Conversion rate"] == "-25.0 pp"
+    subheaders = [s.value for s in at.subheader]
+    for title in ("Daily active people", "Traffic by journey", "Top pages",
+                  "Session duration", "Top countries"):
+        assert title in subheaders
+    # Each chart has its SQL and a CSV download (the KPIs + 9 charts).
+    assert sum(e.label == "SQL" for e in at.expander) == 10
+    assert len(at.get("download_button")) == 10
+    assert not at.info  # every chart has data
+
+
+def test_overview_kpis_equal_njia_query_and_the_api(stack, dataset, analyst, api):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], channel="web"))
+    shown = metrics(at)
+    cli = subprocess.run(
+        [sys.executable, "-m", "config.cli", "query", "overview", "--project", dataset["a"],
+         "--from", RANGE["from"], "--to", RANGE["to"], "--param", "channel=web"],
+        capture_output=True, text=True, env=stack.env, timeout=120, check=True)
+    from_cli = {r["metric"]: r for r in json.loads(cli.stdout)}
+    token = tokens.create_token(dataset["a"], "pages")["token"]
+    http = requests.get(f"{api}/api/v1/query/overview", timeout=60,
+                        params={**RANGE, "channel": "web"},
+                        headers={"Authorization": f"Bearer {token}"})
+    from_api = {r["metric"]: r for r in http.json()["rows"]}
+    assert from_cli == from_api
+    for metric, label in LABELS.items():
+        assert shown[label] == formatters.kpi(metric, from_cli[metric]["value"]), metric
+        assert from_cli[metric]["value"] == KPIS["web"][metric][0]
+
+
+def test_the_channel_filter_changes_the_numbers(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"]))
+    assert metrics(at)["Sessions"] == "4"
+    at.sidebar.radio(key="channel").set_value("whatsapp").run()
+    no_exceptions(at)
+    shown = metrics(at)
+    assert shown["Sessions"] == "1" and shown["Avg session duration"] == "10 min 0 s"
+    # Journeys, pages' devices… are web things: they say so instead of erroring.
+    assert any("web" in i.value for i in at.info)
+
+
+def test_the_date_filter_changes_the_numbers(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], {"from": "2026-03-10",
+                                                          "to": "2026-03-11"}))
+    assert metrics(at)["Sessions"] == "2"  # S1 and S2
+
+
+def test_an_empty_range_says_why(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], EMPTY))
+    no_exceptions(at)
+    assert metrics(at)["Sessions"] == "0"
+    assert any("no data in this range" in i.value for i in at.info)
+    assert not at.get("arrow_vega_lite_chart")
+
+
+def test_a_refused_parameter_is_said_not_thrown(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], {"from": "2020-01-01",
+                                                          "to": "2026-03-16"}))
+    no_exceptions(at)
+    assert [e.value for e in at.error] == [
+        "Cannot show overview: to: makes the range longer than 731 days"]
+
+
+# --- Sessions --------------------------------------------------------------------------------
+def test_sessions_list_filters_and_timeline(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"]))
+    at.switch_page("app_pages/sessions.py").run()
+    no_exceptions(at)
+    assert "**4** sessions" in [m.value for m in at.markdown]
+    at.selectbox(key="sessions_converted").set_value("yes").run()
+    assert "**1** sessions" in [m.value for m in at.markdown]
+    at.selectbox(key="sessions_pick").select_index(0).run()
+    no_exceptions(at)
+    headers = [s.value for s in at.subheader]
+    assert any(h.startswith("Session timeline · PIN A001") for h in headers), headers
+    steps = frame(at, "when")
+    assert list(steps["when"]) == ["+0 s", "+2 min 0 s", "+3 min 0 s", "+5 min 0 s"]
+    assert list(steps["event"]) == ["page_view", "page_view", "app_error", "return_filed"]
+    assert at.text_input(key="session").value  # the open session is in the URL
+
+
+def test_a_shared_session_link_opens_its_timeline(stack, dataset, analyst):  # noqa: F811
+    from queries.runner import run
+
+    conv = run("sessions_list", {"project": dataset["a"], **RANGE, "channel": "whatsapp"})
+    sid = conv["session_id"][0]
+    at = signed_in_app(analyst, url_params(dataset["a"], session=sid))
+    at.switch_page("app_pages/sessions.py").run()
+    no_exceptions(at)
+    assert any("+254 711 000001" in s.value for s in at.subheader)
+    assert list(frame(at, "when")["direction"]) == [
+        "inbound", "outbound", "", "inbound"]
+
+
+def test_person_search_and_empty_filters(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], person="anonymous-nobody"))
+    at.switch_page("app_pages/sessions.py").run()
+    no_exceptions(at)
+    assert any("No session matches" in i.value for i in at.info)
+    at.text_input(key="person").set_value("a2").run()
+    assert "**2** sessions" in [m.value for m in at.markdown]
+
+
+# --- Errors ----------------------------------------------------------------------------------
+def test_errors_page(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"]))
+    at.switch_page("app_pages/errors.py").run()
+    no_exceptions(at)
+    shown = metrics(at)
+    assert shown == {"Errors": "2", "Affected sessions": "2", "Affected people": "2",
+                     "Sessions with an error": "66.7 %"}
+    links = at.get("page_link")
+    assert len(links) == 2
+
+
+def test_errors_page_empty_state(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], EMPTY))
+    at.switch_page("app_pages/errors.py").run()
+    no_exceptions(at)
+    assert any("No `app_error` events" in i.value for i in at.info)
+    assert not at.metric
+
+
+# --- Live feed -------------------------------------------------------------------------------
+def test_live_feed_shows_new_events(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"]))
+    at.switch_page("app_pages/live.py").run()
+    no_exceptions(at)
+    event = make_event("page_view", timestamp=datetime.now(UTC).isoformat(),
+                       anonymous_id="live-feed", context={"page": {"path": "/live-now"}})
+    post_web(stack, {"write_key": dataset["a_write_key"]}, [event])
+    stack.drain()
+    at.run()  # the fragment reads uncached: the new event is there at once
+    table = frame(at, "received")
+    assert "/live-now" in list(table["page"])
+    at.segmented_control(key="live_channel").set_value("whatsapp").run()
+    assert any("No events" in i.value for i in at.info)
+
+
+# --- Admin -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def admin(stack) -> str:
+    users.add_user("pages-admin", PASSWORD, role="admin", projects=[users.ALL_PROJECTS])
+    return "pages-admin"
+
+
+def test_admin_creates_a_project_and_shows_its_key_once(stack, dataset, admin):  # noqa: F811
+    at = signed_in_app(admin, url_params(dataset["a"]))
+    at.switch_page("app_pages/admin.py").run()
+    no_exceptions(at)
+    name = f"adm{datetime.now(UTC).strftime('%H%M%S%f')}"
+    new_project = next(t for t in at.text_input if t.label == "Project id")
+    new_project.input(name)
+    next(b for b in at.button if b.label == "Create project").click().run()
+    no_exceptions(at)
+    shown = [c.value for c in at.code]
+    assert any(v.startswith("nk_") for v in shown) and any(v.startswith("whsec_") for v in shown)
+    key = next(v for v in shown if v.startswith("nk_"))
+    at.run()
+    assert key not in [c.value for c in at.code]  # shown once
+    table = frame(at, "write key")
+    row = table[table["project"] == name].iloc[0]
+    assert row["write key"] == key[:7] + "…"
+
+
+def test_admin_tokens_settings_and_users(stack, dataset, admin):  # noqa: F811
+    from config.metadata.projects import require_project
+
+    fresh = stack.project()["project_id"]
+    at = signed_in_app(admin, url_params(dataset["a"]))
+    at.switch_page("app_pages/admin.py").run()
+    # A read token, shown once, for the project chosen in the form.
+    next(s for s in at.selectbox if s.label == "Project" and s.key is None).set_value(fresh)
+    next(t for t in at.text_input if t.label == "Used by").input("bi-tool")
+    next(b for b in at.button if b.label == "Create token").click().run()
+    no_exceptions(at)
+    token = next(c.value for c in at.code if c.value.startswith("nr_"))
+    assert tokens.project_for_read_token(token) == fresh
+    # Per-project settings.
+    at.selectbox(key="admin_settings_project").set_value(fresh).run()
+    next(n for n in at.number_input if n.label.startswith("WhatsApp conversation")).set_value(45)
+    next(t for t in at.text_input if t.label.startswith("Conversion events")).input(
+        "return_filed, payment_initiated")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    no_exceptions(at)
+    settings = require_project(fresh).settings
+    assert settings.conversation_timeout_seconds == 45 * 60
+    assert settings.conversion_events == ["return_filed", "payment_initiated"]
+    # A new analyst limited to that project.
+    next(t for t in at.text_input if t.label == "Username").input("pages-new")
+    next(t for t in at.text_input if t.label == "Initial password").input("new-analyst-1")
+    next(m for m in at.multiselect if m.label.startswith("Projects")).set_value([fresh])
+    next(b for b in at.button if b.label == "Add user").click().run()
+    no_exceptions(at)
+    added = users.require_user("pages-new")
+    assert (added.role, added.projects) == ("analyst", (fresh,))
+    assert users.verify_password("pages-new", "new-analyst-1")
