@@ -620,3 +620,18 @@ def test_session_store_locks_and_expires() -> None:
     store.release(session)
     time.sleep(0.1)
     assert store.expire() == 1 and len(store) == 0
+
+
+def test_empty_result_still_names_its_columns(client) -> None:
+    # ClickHouse sends a 0-row header block; clients learn the columns from it.
+    result = client.query(
+        "SELECT number AS n, toString(number) AS s FROM numbers(10) WHERE n > {m:UInt64}",
+        parameters={"m": 100},
+    )
+    assert result.column_names == ("n", "s")
+    assert result.result_rows == []
+    # Streamed too (query_df reads blocks as they come); clickhouse-connect itself builds a
+    # column-less DataFrame from 0 rows, as it does with ClickHouse.
+    with client.query_column_block_stream("SELECT number AS n FROM numbers(3) WHERE n > 5") as s:
+        assert s.source.column_names == ("n",)
+        assert all(len(column) == 0 for block in s for column in block)

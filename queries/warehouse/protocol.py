@@ -220,3 +220,24 @@ def exception_block(tag: str, text: str) -> bytes:
     message = text.rstrip("\n")
     size = len(message.encode())
     return f"__exception__\r\n{tag}\r\n{message}\n{size} {tag}\r\n__exception__\r\n".encode()
+
+
+def _leb128(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def native_header(columns: list[list[str]]) -> bytes:
+    """A Native block with 0 rows: column count, row count, then each column's name and type
+    (`columns` as DESCRIBE returns them: [name, type, ...])."""
+    out = bytearray(_leb128(len(columns)) + _leb128(0))
+    for column in columns:
+        for text in (column[0], column[1]):
+            raw = text.encode()
+            out += _leb128(len(raw)) + raw
+    return bytes(out)

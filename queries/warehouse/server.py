@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
@@ -423,6 +424,10 @@ class Warehouse:
             # Only read-only queries die with their client (as with ClickHouse's
             # cancel_http_readonly_queries_on_client_close); DDL and INSERT SELECT run to the end.
             outcome = await self._watch(request, fut, pc.marker if stmt.streamable else None)
+            if fmt == "Native" and stmt.streamable and not outcome.data:
+                # chDB answers an empty result with no bytes at all; ClickHouse sends a header
+                # block (names and types, 0 rows), from which clients learn the columns.
+                outcome.data = await self._native_header(pc, state, stmt, params)
         returns = fmt if (stmt.returns_rows or outcome.data) else None
         return self._ok(rp, outcome, returns, outcome.data, started)
 
@@ -440,7 +445,18 @@ class Warehouse:
             marker = pc.marker
             fut = asyncio.wrap_future(pc.submit(pc.start_stream, state, stmt.text, fmt, params))
             applied, stream, chunk = await self._watch(request, fut, marker)
+            ended = False
             try:
+                if fmt == "Native":
+                    while chunk is not None and not chunk.data:
+                        fut = asyncio.wrap_future(pc.submit(pc.fetch, stream))
+                        chunk = await self._watch(request, fut, marker)
+                    if chunk is None:
+                        # Empty result: chDB sends no bytes, ClickHouse a 0-row header block.
+                        ended = True
+                        await pc.call(pc.end_stream, stream, applied)
+                        header = await self._native_header(pc, state, stmt, params)
+                        return self._ok(rp, Outcome(data=header), fmt, header, started)
                 headers = self._headers(rp.query_id)
                 tag = protocol.exception_tag()
                 headers["X-ClickHouse-Format"] = fmt
@@ -470,7 +486,16 @@ class Warehouse:
                     log.info("query %s: client went away mid-stream: %r", rp.query_id, exc)
                 return response
             finally:
-                pc.submit(pc.end_stream, stream, applied)
+                if not ended:
+                    pc.submit(pc.end_stream, stream, applied)
+
+    async def _native_header(
+        self, pc: PooledConnection, state: ConnState, stmt: Statement, params: dict[str, str]
+    ) -> bytes:
+        described = await pc.call(
+            pc.run, state, f"DESCRIBE ({stmt.text_without_format})", "JSONCompact", params
+        )
+        return protocol.native_header(json.loads(described.data)["data"])
 
     async def _watch(self, request: web.Request, fut: asyncio.Future, marker: str | None):  # type: ignore[type-arg]
         """Await a chDB call; if the client disconnects meanwhile, KILL the query (marker)."""

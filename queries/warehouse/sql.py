@@ -291,6 +291,11 @@ class Statement:
     keyword: str  # first keyword, upper-cased ("(" for a parenthesised SELECT); "" if empty
     output_format: str | None = None  # the FORMAT clause, if any
     tokens: list[Token] = field(default_factory=list)
+    format_at: int | None = None  # offset of the FORMAT keyword, if any
+
+    @property
+    def text_without_format(self) -> str:
+        return self.text if self.format_at is None else self.text[: self.format_at].rstrip()
 
     @property
     def returns_rows(self) -> bool:
@@ -322,6 +327,7 @@ def analyze(text: str) -> Statement:
         nxt = toks[idx + 1] if idx + 1 < len(toks) else None
         if word == "FORMAT" and nxt is not None and nxt.kind in ("word", "quoted"):
             stmt.output_format = unquote(nxt)
+            stmt.format_at = tok.start
         elif word == "INTO" and nxt is not None and nxt.upper == "OUTFILE" and keyword != "INSERT":
             # The server-side file system is not the client's business (ClickHouse refuses too).
             raise WarehouseError.make(INTO_OUTFILE_NOT_ALLOWED, "INTO OUTFILE is not allowed")
