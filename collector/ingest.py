@@ -31,6 +31,25 @@ def json_error(status: int, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
 
+def _no_constants(name: str) -> None:
+    # Python's json accepts NaN/Infinity, which are not JSON and which ClickHouse refuses.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """The body as JSON, or HTTP 400 saying what is wrong and where."""
+    try:
+        return json.loads(raw, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno} (byte {exc.pos})"
+        message = f"invalid JSON at {where}: {exc.msg}"
+    except (ValueError, UnicodeDecodeError) as exc:
+        message = f"invalid JSON: {exc}"
+    raise web.HTTPBadRequest(
+        text=json.dumps({"error": message}), content_type="application/json"
+    )
+
+
 async def read_json(request: web.Request) -> Any:
     """The body as JSON whatever its Content-Type (a beacon sends text/plain)."""
     raw = await request.read()  # aiohttp enforces client_max_size → 413
@@ -39,20 +58,7 @@ async def read_json(request: web.Request) -> Any:
             text=json.dumps({"error": "empty body: expected a JSON object"}),
             content_type="application/json",
         )
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = (
-            f" at line {exc.lineno} column {exc.colno} (byte {exc.pos})"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise web.HTTPBadRequest(
-            text=json.dumps(
-                {"error": f"invalid JSON{where}: {exc.msg if hasattr(exc, 'msg') else exc}"}
-            ),
-            content_type="application/json",
-        ) from None
+    return parse_json(raw)
 
 
 def write_key_from(request: web.Request, body: Any = None) -> str | None:

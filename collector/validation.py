@@ -58,7 +58,7 @@ def error_messages(exc: ValidationError) -> list[str]:
     out = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "event"
-        out.append(f"{where}: {err['msg']}")
+        out.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
     return out
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
-from collector.ingest import Outcome, accept, admit, json_error, require_project
+from collector.ingest import Outcome, accept, admit, json_error, parse_json, require_project
 from collector.validation import as_utc, error_messages
 from processor.identifiers import clean_id, normalize_email, normalize_phone
 from processor.record import EventRecord
@@ -139,10 +138,7 @@ async def crm_webhook(request: web.Request) -> web.Response:
             401, "missing or wrong X-Signature: expected sha256=<hex HMAC-SHA256 of the raw "
             "body with the project's webhook secret>",
         )
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return json_error(400, f"invalid JSON: {exc}")
+    body = parse_json(raw)
     if isinstance(body, dict) and isinstance(body.get("events"), list):
         items = body["events"]
     elif isinstance(body, dict):

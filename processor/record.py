@@ -6,7 +6,6 @@ edge; the stream carries its JSON; the processor turns it into an `events` row.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -65,6 +64,3 @@ class EventRecord(BaseModel):
         ua = self.context.get("userAgent") or self.context.get("user_agent") or ""
         return ua if isinstance(ua, str) else ""
 
-
-def dumps(value: dict[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)

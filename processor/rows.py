@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from processor.enrich.base import Enricher
-from processor.record import EventRecord, dumps
+from processor.record import EventRecord
 
 COLUMNS: tuple[str, ...] = (
     "project_id",
@@ -94,8 +94,8 @@ def base_row(record: EventRecord) -> dict[str, Any]:
         "direction": record.direction,
         "agent_id": record.agent_id,
         "properties": record.properties,
-        "context": dumps(record.context),
-        "traits": dumps(record.traits),
+        "context": record.context,
+        "traits": record.traits,
     }
 
 

@@ -135,7 +135,8 @@ class SessionListParams(SessionRangeParams):
     country: str = Field("", max_length=100)
     min_duration_s: float = Field(0, ge=0)
     entry_page: str = Field("", max_length=500)
-    # Matches a person id exactly, or part of a phone, PIN, email or anonymous id.
+    # Matches the person an identifier names (any of their sessions), a person id, or part of a
+    # phone, PIN or anonymous id.
     person: str = Field("", max_length=200)
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
@@ -149,6 +150,9 @@ class SessionListParams(SessionRangeParams):
             "min_duration_s": float(self.min_duration_s),
             "entry_page": self.entry_page,
             "person": self.person.strip(),
+            # Filled by the runner: the person the search text names through identity
+            # stitching (a phone in any format, an email, a PIN), so all their sessions match.
+            "person_ids": [],
             "limit": self.limit,
             "offset": self.offset,
         }

@@ -36,6 +36,22 @@ def parse_identifier(value: str, project: str, region: str = "KE") -> str:
     return f"anon:{value}" if as_anon and not as_user else f"user:{value}"
 
 
+def person_of(project: str, identifier: str) -> str:
+    """The person id an identifier belongs to (its own when it was never linked)."""
+    rows = get_client().query(_sql("person_of"), parameters={"project": project,
+                                                             "identifier": identifier}).result_rows
+    return (rows[0][0] if rows and rows[0][0] else "") or person_id_for(identifier)
+
+
+def person_ids_named_by(project: str, text: str, region: str = "KE") -> list[str]:
+    """The person a search text names: a phone in any format, an email, a PIN, an anonymous
+    id. Empty for text that cannot be an identifier."""
+    text = text.strip()
+    if not text or ":" in text and not text.partition(":")[2]:
+        return []
+    return [person_of(project, parse_identifier(text, project, region))]
+
+
 def show_person(project: str, identifier: str) -> dict[str, Any]:
     client = get_client()
     rows = client.query(_sql("person_of"), parameters={"project": project,

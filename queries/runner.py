@@ -69,6 +69,11 @@ def prepare(name: str, raw: Mapping[str, Any] | BaseModel) -> Prepared:
         raise QueryParamError("project", f"unknown project {model.project!r}")
     sql = query.sql_for(model)
     values = model.bind(project.settings)
+    if values.get("person"):
+        from queries.persons import person_ids_named_by
+
+        values["person_ids"] = person_ids_named_by(
+            project.project_id, values["person"], project.settings.phone_region)
     # Bind exactly what this SQL uses (the params models bind a superset: tz, timeout, …);
     # tests/test_queries_catalog.py checks that every placeholder has a value of its type.
     bound = {key: values[key] for key in placeholders(sql)}
@@ -80,8 +85,8 @@ def execute(prepared: Prepared) -> pd.DataFrame:
     try:
         df = client.query_df(prepared.sql, parameters=prepared.bound)
         if df.columns.empty:
-            # An empty result may come without its header block (the embedded warehouse sends
-            # none); pages and clients still need the columns, so ask for them.
+            # clickhouse-connect builds a column-less frame from an empty result; pages and
+            # clients still need the columns, so ask for them.
             df = _empty_frame(client, prepared)
     except ClickHouseError as exc:
         log.error("query %s failed with %s: %s", prepared.name, prepared.bound, exc)

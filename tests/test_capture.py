@@ -134,3 +134,13 @@ def test_event_ids_are_uuids(stack):
     stack.post("/v1/capture", make_event(event_id=eid), p["write_key"])
     stack.drain()
     assert stack.count(p["project_id"], "event_id = {e:UUID}", e=eid) == 1
+
+
+def test_nan_is_not_json(stack):
+    p = stack.project()
+    body = b'{"event_id": "6f1c9f1e-2a51-4e0b-9a7c-2b8e0d6f4a11", "event_name": "x", ' \
+           b'"timestamp": "2026-11-25T10:00:00Z", "anonymous_id": "a", "properties": {"f": NaN}}'
+    r = requests.post(f"{stack.collector_url}/v1/capture", data=body,
+                      headers={"X-Write-Key": p["write_key"]}, timeout=10)
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid JSON: NaN is not valid JSON"

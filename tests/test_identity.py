@@ -169,3 +169,23 @@ def test_placeholder_ids_never_link(stack):
     graph = IdentityGraph(stack.redis.client())
     assert graph.person_of(p["project_id"], "user:P-A") == person_id_for("user:P-A")
     assert graph.person_of(p["project_id"], "user:P-B") == person_id_for("user:P-B")
+
+
+def test_sessions_person_search_follows_identity(stack):
+    """Searching a person by email or by a phone in another format finds all their sessions."""
+    from queries.runner import run
+    from tests.sessions_helpers import at, crm, old_project, post_crm, post_web, web
+
+    p = old_project(stack)
+    post_web(stack, p, [web("identify", at(0), anon="srch", user_id="PIN-S",
+                            traits={"phone": "0711 222 333", "email": "Akinyi@Example.com"})])
+    post_crm(stack, p, [crm("message.received", at(90), "254711222333", message_id="s1")])
+    stack.drain()
+    day = at(0).date().isoformat()
+    for text in ("akinyi@example.com", "0711 222 333", "+254711222333", "PIN-S"):
+        found = run("sessions_list", {"project": p["project_id"], "from": day, "to": day,
+                                      "person": text})
+        assert sorted(found["channel"]) == ["web", "whatsapp"], text
+    none = run("sessions_list", {"project": p["project_id"], "from": day, "to": day,
+                                 "person": "nobody@example.com"})
+    assert none.empty

@@ -18,6 +18,7 @@ WHERE is_bot = 0
   AND ({entry_page:String} = '' OR entry_page = {entry_page:String})
   AND ({person:String} = ''
        OR person_id = {person:String}
+       OR has({person_ids:Array(String)}, person_id)
        OR positionCaseInsensitive(person_key, {person:String}) > 0
        OR positionCaseInsensitive(phone, {person:String}) > 0
        OR positionCaseInsensitive(user_id, {person:String}) > 0
