@@ -101,7 +101,9 @@ def to_record(msg: SegmentMessage, project_id: str, received_at: datetime,
         timestamp=correct_skew(as_utc(ts), as_utc(sent_at) if sent_at else None, received_at),
         received_at=received_at,
         source="segment",
-        anonymous_id=clean_id(msg.anonymousId),
+        # alias: previousId (the old id, usually anonymous) becomes linked to userId.
+        anonymous_id=clean_id(msg.anonymousId) or (clean_id(msg.previousId)
+                                                   if msg.type == "alias" else ""),
         user_id=clean_id(msg.userId),
         session_id=clean_id(ctx.get("sessionId")),
         ip=str(ctx.get("ip") or ip),

@@ -219,6 +219,7 @@ def run(detach: bool = False) -> int:
             "Njia is up",
             f"collector  http://localhost:{settings.collector_port}/v1/health",
             f"workbench  http://localhost:{settings.workbench_port}",
+            f"query API  http://localhost:{settings.api_port}/api/v1/query/<name>",
             f"logs       {settings.logs_dir.resolve()}",
             "Ctrl-C stops everything." if not detach else "`make down` stops everything.",
         )

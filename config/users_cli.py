@@ -55,9 +55,14 @@ def register(sub: Any) -> None:
 def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != first:
-        raise ValueError("the passwords differ")
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask the password on: pipe it with --password-stdin")
+    try:
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != first:
+            raise ValueError("the passwords differ")
+    except EOFError:
+        raise ValueError("no password given") from None
     return first
 
 

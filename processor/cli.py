@@ -21,9 +21,14 @@ def cmd_person(args: argparse.Namespace) -> int:
     else:
         return fail("identifiers are per project: give --project "
                     f"({', '.join(p.project_id for p in projects) or 'none exist'})")
+    if not args.identifier.strip():
+        return fail("give an identifier: a phone, an email, a PIN or an anonymous id")
     identifier = parse_identifier(args.identifier, project.project_id,
                                   project.settings.phone_region)
-    emit(show_person(project.project_id, identifier))
+    person = show_person(project.project_id, identifier)
+    if person["events"] == 0 and len(person["identifiers"]) == 1:
+        return fail(f"no person with {identifier} in project {project.project_id}")
+    emit(person)
     return 0
 
 

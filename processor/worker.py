@@ -35,6 +35,7 @@ from processor.rows import COLUMNS, to_row
 from processor.sink import Outage, insert_isolating_poison
 from processor.stream import FIELD
 from queries.client import new_client
+from queries.events_store import stored_event_ids
 
 log = logging.getLogger("njia.processor")
 
@@ -273,14 +274,10 @@ class Processor:
         found: set[str] = set()
         for project_id, ids in by_project.items():
             try:
-                rows = self.client.query(
-                    "SELECT toString(event_id) FROM events "
-                    "WHERE project_id = {p:String} AND event_id IN {ids:Array(UUID)}",
-                    parameters={"p": project_id, "ids": list(ids)},
-                ).result_rows
+                stored = stored_event_ids(self.client, project_id, list(ids))
             except Exception as exc:
                 raise Outage(f"cannot check redelivered events: {exc}") from exc
-            found.update(ids[r[0]] for r in rows)
+            found.update(ids[event_id] for event_id in stored)
         return found
 
     def _insert(self, rows: Sequence[Sequence[Any]]) -> None:

@@ -87,3 +87,17 @@ def test_settings_document_for_analytics_js(stack):
     assert seg["apiHost"].endswith("/v1")
     assert requests.get(f"{stack.collector_url}/v1/projects/nope/settings",
                         timeout=10).status_code == 404
+
+
+def test_alias_links_the_previous_id(stack):
+    from processor.identity import IdentityGraph
+
+    p = stack.project()
+    r = requests.post(f"{stack.collector_url}/v1/alias", json={
+        "previousId": "anon-before-signup", "userId": "A009988776Z", "writeKey": p["write_key"],
+        "messageId": "alias-1"}, timeout=10)
+    assert r.json()["accepted"] == 1
+    stack.drain()
+    graph = IdentityGraph(stack.redis.client())
+    assert graph.person_of(p["project_id"], "anon:anon-before-signup") == \
+        graph.person_of(p["project_id"], "user:A009988776Z")

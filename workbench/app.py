@@ -60,3 +60,4 @@ if not auth.signed_in():
 allowed = PAGES if user.is_admin else [p for p in PAGES if p[3] != "admin"]
 st.navigation([st.Page(file, title=title, icon=icon, url_path=path, default=i == 0)
                for i, (file, title, icon, path) in enumerate(allowed)]).run()
+landing.footer()

@@ -40,3 +40,17 @@ def render(authn: stauth.Authenticate) -> None:
         st.divider()
         for column, (path, caption) in zip(st.columns(len(shots)), shots, strict=True):
             column.image(str(path), caption=caption)
+
+
+GEO_ATTRIBUTION = (
+    "Locations by IP: GeoLite2 data created by MaxMind, available from "
+    "[maxmind.com](https://www.maxmind.com), CC BY-SA 4.0. The bundled copy dates from "
+    "December 2019 unless `GEOIP_DB` points at a current file. WhatsApp countries come from "
+    "the number's prefix."
+)
+
+
+def footer() -> None:
+    """Shown under every page: the data sources the numbers rely on."""
+    st.divider()
+    st.caption(GEO_ATTRIBUTION)

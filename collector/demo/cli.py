@@ -9,10 +9,9 @@ from typing import Any
 
 
 def _stored(project_id: str) -> int:
-    from queries.client import get_client
+    from queries.events_store import event_count
 
-    return int(get_client().query("SELECT count() FROM events WHERE project_id = {p:String}",
-                                  parameters={"p": project_id}).result_rows[0][0])
+    return event_count(project_id)
 
 
 def _wait_stored(project_id: str, target: int, timeout: float = 600) -> dict[str, Any]:

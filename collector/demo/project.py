@@ -60,8 +60,6 @@ def prepare(project_id: str, days: int) -> Credentials:
 def demo_is_empty(project_id: str) -> bool:
     """True when the warehouse holds no event of the project (events still queued in Redis
     are not counted)."""
-    from queries.client import get_client
+    from queries.events_store import event_count
 
-    rows = get_client().query("SELECT count() FROM events WHERE project_id = {p:String}",
-                              parameters={"p": project_id}).result_rows
-    return int(rows[0][0]) == 0
+    return event_count(project_id) == 0

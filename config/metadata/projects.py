@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from config.metadata import crypto
 from config.metadata.db import engine
@@ -30,7 +30,11 @@ class ProjectSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                             "Africa/Nairobi)") from None
         return value
 
 
@@ -209,15 +213,43 @@ def write_key_prefixes(project_id: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+DURATION_ALIASES = {"max_event_age": "max_event_age_seconds",
+                    "conversation_timeout": "conversation_timeout_seconds"}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: Any) -> int:
+    """Seconds from 3600, '3600', '90s', '30m', '36h', '30d' or '2w'."""
+    text = str(value).strip().lower()
+    if text.isdigit():
+        return int(text)
+    number, unit = text[:-1], text[-1:]
+    if unit in _UNITS and number.replace(".", "", 1).isdigit():
+        return int(float(number) * _UNITS[unit])
+    raise ProjectError(f"{value!r} is not a duration: use seconds or e.g. 90s, 30m, 36h, 30d, 2w")
+
+
 def update_settings(project_id: str, **changes: Any) -> ProjectSettings:
-    """Validate and store changed per-project settings."""
+    """Validate and store changed per-project settings.
+
+    `max_event_age` and `conversation_timeout` take durations (e.g. `max_event_age=30d`).
+    """
     project = require_project(project_id)
+    for alias, field in DURATION_ALIASES.items():
+        if alias in changes:
+            changes[field] = parse_duration(changes.pop(alias))
     unknown = set(changes) - set(ProjectSettings.model_fields)
     if unknown:
         raise ProjectError(
             f"unknown setting(s) {sorted(unknown)}; known: {sorted(ProjectSettings.model_fields)}"
+            f" (or {sorted(DURATION_ALIASES)} as durations)"
         )
-    new = ProjectSettings(**{**project.settings.model_dump(), **changes})
+    try:
+        new = ProjectSettings(**{**project.settings.model_dump(), **changes})
+    except ValidationError as exc:
+        raise ProjectError("; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors())) from None
     with engine().begin() as conn:
         conn.execute(
             projects.update()

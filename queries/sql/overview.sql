@@ -4,7 +4,9 @@
 -- A session belongs to the period its start falls in; bot sessions are excluded.
 WITH
     s AS (
-        SELECT person_id, person_key, duration_s, converted,
+        -- Whole milliseconds: an integer sum is exact, so every run (page, CLI, API) gives
+        -- the same average to the last digit.
+        SELECT person_id, person_key, toInt64(round(duration_s * 1000)) AS duration_ms, converted,
                start >= {start:DateTime64(3, 'UTC')} AS current
         FROM sessions(project = {project:String}, start = {prev_start:DateTime64(3, 'UTC')},
                       end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
@@ -30,7 +32,7 @@ WITH
         SELECT
             countIf(current) AS n, countIf(NOT current) AS pn,
             countIf(converted = 1 AND current) AS conv, countIf(converted = 1 AND NOT current) AS pconv,
-            sumIf(duration_s, current) AS dur, sumIf(duration_s, NOT current) AS pdur
+            sumIf(duration_ms, current) / 1000 AS dur, sumIf(duration_ms, NOT current) / 1000 AS pdur
         FROM s
     ),
     by_person AS (

@@ -63,7 +63,7 @@ with projects_tab:
     if visible:
         st.markdown("**Rotate a key**")
         target = st.selectbox("Project", visible, key="admin_rotate_project")
-        sure = st.checkbox("I understand the old key stops working at once",
+        sure = st.checkbox("I understand the old key stops working within seconds",
                            key="admin_rotate_sure")
         c1, c2 = st.columns(2)
         if c1.button("Rotate write key", disabled=not sure, key="admin_rotate_key"):
