@@ -86,7 +86,7 @@ def check_age(
     if timestamp < received_at - timedelta(seconds=max_age_seconds):
         return (
             f"timestamp: {timestamp.isoformat()} is older than the project's maximum event age "
-            f"({max_age_seconds} s); raise it with `njia project set P max_event_age_seconds=…`"
+            f"({max_age_seconds} s); raise it with `njia project set P max_event_age=30d`"
         )
     if timestamp > received_at + timedelta(seconds=max_future_seconds):
         return (
