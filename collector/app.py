@@ -66,9 +66,10 @@ async def cors_and_errors(request: web.Request, handler):  # noqa: ANN001, ANN20
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
         response.headers["Access-Control-Expose-Headers"] = "Retry-After"
-    endpoint = (
-        request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
-    )
+    resource = request.match_info.route.resource
+    # Label by route, never by raw path: unknown paths must not grow the metric's cardinality.
+    endpoint = resource.canonical if resource else ("preflight" if request.method == "OPTIONS"
+                                                    else "unmatched")
     request.app["metrics"].requests.labels(endpoint, str(response.status)).inc()
     return response
 

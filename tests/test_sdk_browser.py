@@ -145,7 +145,7 @@ def stored_events(stack: Any, project_id: str) -> list[dict[str, Any]]:
         "SELECT toString(event_id) AS event_id, event_name, timestamp, received_at, anonymous_id,"
         " user_id, phone, email, session_id, channel, page_path, page_title, user_agent, locale,"
         " client_timezone, library_name, library_version, device_type, is_bot,"
-        " toJSONString(properties) AS properties, traits"
+        " toJSONString(properties) AS properties, toJSONString(traits) AS traits"
         " FROM events WHERE project_id = {p:String} ORDER BY timestamp",
         parameters={"p": project_id},
     )
