@@ -31,7 +31,7 @@ def warehouse_ping_url(clickhouse_url: str) -> str:
 
 def _cors_origin(request: web.Request) -> str | None:
     origin = request.headers.get("Origin")
-    allowed = request.app["settings"].cors_origins
+    allowed = request.app["settings"].allowed_origins
     if not origin:
         return None
     return origin if ("*" in allowed or origin in allowed) else None

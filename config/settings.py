@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     max_batch_events: int = Field(1000, alias="MAX_BATCH_EVENTS")
     key_cache_seconds: float = Field(5.0, alias="KEY_CACHE_SECONDS")
     trusted_proxies: list[str] = Field(default_factory=list, alias="TRUSTED_PROXIES")
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"], alias="CORS_ORIGINS")
+    # Browser origins allowed to send events (the tax app's). Unset: any origin in demo mode,
+    # none in production (where the tax app's origin must be listed).
+    cors_origins: list[str] | None = Field(None, alias="CORS_ORIGINS")
     default_phone_region: str = Field("KE", alias="DEFAULT_PHONE_REGION")
     max_future_seconds: int = Field(24 * 3600, alias="MAX_FUTURE_SECONDS")
 
@@ -79,6 +81,12 @@ class Settings(BaseSettings):
         return value
 
     # --- derived ---------------------------------------------------------------------------
+    @property
+    def allowed_origins(self) -> list[str]:
+        if self.cors_origins is not None:
+            return self.cors_origins
+        return ["*"] if self.mode == "demo" else []
+
     @property
     def embedded_redis(self) -> bool:
         return not self.redis_url
