@@ -54,6 +54,25 @@ def executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the queries the pages asked the workbench's data layer for, cached or not.
+
+    `executions` sees only what reaches the warehouse; a page that asked for data another test
+    had already cached would slip past it, so "no query before sign-in" checks both."""
+    from workbench import data
+
+    seen: list[str] = []
+    real = data.load
+
+    def spy(name: str, params: Any, **kw: Any):  # noqa: ANN202
+        seen.append(name)
+        return real(name, params, **kw)
+
+    monkeypatch.setattr(data, "load", spy)
+    return seen
+
+
 @pytest.fixture(scope="module")
 def people(stack) -> dict[str, str]:
     project = stack.project()["project_id"]
@@ -63,33 +82,64 @@ def people(stack) -> dict[str, str]:
     return {"project": project, "other": other}
 
 
-def test_before_sign_in_only_the_landing_renders_and_no_query_runs(stack, people, executions):
+def test_before_sign_in_only_the_landing_renders_and_no_query_runs(stack, people, executions,
+                                                                   loads):
     at = app({"project": people["project"]}).run()
     assert not at.exception
     assert [t.value for t in at.title] == [LANDING_TITLE]
     assert "follows each taxpayer" in at.markdown[0].value
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.sidebar.selectbox and not at.metric and not at.dataframe
-    assert executions == []
+    assert executions == [] and loads == []
 
 
-def test_wrong_password_is_refused(stack, people, executions):
+# Each page by its URL path, as a shared link opens it: (url path, title once signed in).
+PAGES = [("overview", "Overview"), ("sessions", "Sessions"), ("live", "Live feed"),
+         ("errors", "Errors"), ("admin", "Admin")]
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES, ids=[p for p, _ in PAGES])
+def test_every_page_needs_sign_in_and_runs_no_query_before_it(stack, people, executions, loads,
+                                                              path, title):
+    # Before the first run AppTest asks for a page by the hash of its name, which is the hash
+    # st.navigation gives the page whose url_path it is: the request a browser opening
+    # /<path>?project=… makes.
+    # people["other"]: signed in, the pages' results are cached for a project no other test
+    # here queries, so they cannot turn another test's queries into cache hits.
+    at = app({"project": people["other"], "range": "7d"})
+    at.switch_page(f"app_pages/{path}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.value for t in at.title] == [LANDING_TITLE]
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.sidebar.selectbox and not at.metric and not at.dataframe
+    assert not at.get("vega_lite_chart") and not at.expander
+    at.run()  # a rerun (any interaction with the landing) changes nothing
+    assert [t.value for t in at.title] == [LANDING_TITLE]
+    assert executions == [] and loads == []
+    # The same request, signed in, opens the page it names (so it did ask for that page), and
+    # only then do its queries run (Admin reads the metadata store, not the warehouse).
+    sign_in(at, "auth-admin")
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.value for t in at.title] == [title]
+    assert bool(loads) == (path != "admin"), loads
+
+
+def test_wrong_password_is_refused(stack, people, executions, loads):
     at = sign_in(app(), "auth-analyst", "not-the-password")
     assert [e.value for e in at.error] == ["Username or password is incorrect."]
     assert [t.value for t in at.title] == [LANDING_TITLE]
-    assert executions == []
+    assert executions == [] and loads == []
 
 
-def test_sign_in_shows_the_overview_and_sign_out_returns_to_the_landing(stack, people,
-                                                                         executions):
+def test_sign_in_shows_the_overview_and_sign_out_returns_to_the_landing(stack, people, loads):
     at = signed_in_app("auth-analyst")
     assert [t.value for t in at.title] == ["Overview"]
-    assert "overview" in executions
+    assert "overview" in loads  # (`loads`, not `executions`: the result may be cached)
     at.sidebar.button(key="njia_logout").click().run()
     assert [t.value for t in at.title] == [LANDING_TITLE]
-    count = len(executions)
+    count = len(loads)
     at.run()
-    assert len(executions) == count  # signed out: no more queries
+    assert len(loads) == count  # signed out: no more queries
 
 
 def test_an_analyst_sees_only_their_projects_and_no_admin_page(stack, people):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -15,7 +15,7 @@ import requests
 from config.metadata import tokens, users
 from tests.conftest import make_event
 from tests.test_api import api  # noqa: F401 - the API program, started once for this module
-from tests.test_queries_dataset import KPIS, RANGE, dataset, post_web  # noqa: F401
+from tests.test_queries_dataset import KPIS, RANGE, crm, dataset, post_crm, post_web  # noqa: F401
 from tests.test_workbench_auth import PASSWORD, signed_in_app
 from workbench import formatters
 
@@ -68,6 +68,7 @@ def test_overview_shows_the_kpis_and_charts(stack, dataset, analyst):  # noqa: F
     assert sum(e.label == "SQL" for e in at.expander) == 10
     assert len(at.get("download_button")) == 10
     assert not at.info  # every chart has data
+    assert len(at.get("vega_lite_chart")) == 9
 
 
 def test_overview_kpis_equal_njia_query_and_the_api(stack, dataset, analyst, api):  # noqa: F811
@@ -111,7 +112,7 @@ def test_an_empty_range_says_why(stack, dataset, analyst):  # noqa: F811
     no_exceptions(at)
     assert metrics(at)["Sessions"] == "0"
     assert any("no data in this range" in i.value for i in at.info)
-    assert not at.get("arrow_vega_lite_chart")
+    assert not at.get("vega_lite_chart")
 
 
 def test_a_refused_parameter_is_said_not_thrown(stack, dataset, analyst):  # noqa: F811
@@ -162,6 +163,18 @@ def test_person_search_and_empty_filters(stack, dataset, analyst):  # noqa: F811
     assert "**2** sessions" in [m.value for m in at.markdown]
 
 
+def test_sessions_empty_range_says_why(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"], EMPTY))
+    at.switch_page("app_pages/sessions.py").run()
+    no_exceptions(at)
+    assert "**0** sessions" in [m.value for m in at.markdown]
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("No session matches these filters in this range") for i in infos)
+    assert infos.count("No web sessions in this range.") == 2  # entry and exit pages
+    assert not at.dataframe and not at.get("vega_lite_chart")  # no list, tables or charts
+    assert "sessions_pick" not in [s.key for s in at.selectbox]
+
+
 # --- Errors ----------------------------------------------------------------------------------
 def test_errors_page(stack, dataset, analyst):  # noqa: F811
     at = signed_in_app(analyst, url_params(dataset["a"]))
@@ -172,6 +185,28 @@ def test_errors_page(stack, dataset, analyst):  # noqa: F811
                      "Sessions with an error": "66.7 %"}
     links = at.get("page_link")
     assert len(links) == 2
+
+
+def test_the_date_filter_changes_the_error_numbers(stack, dataset, analyst):  # noqa: F811
+    at = signed_in_app(analyst, url_params(dataset["a"]))
+    at.switch_page("app_pages/errors.py").run()
+    assert metrics(at)["Errors"] == "2"
+    dates = at.sidebar.date_input(key="dates")
+    # 03-10 … 03-11: S1's ValidationError; web sessions S1 and S2.
+    dates.set_value((date(2026, 3, 10), date(2026, 3, 11))).run()
+    no_exceptions(at)
+    assert metrics(at) == {"Errors": "1", "Affected sessions": "1", "Affected people": "1",
+                           "Sessions with an error": "50.0 %"}
+    assert list(frame(at, "error_type")["error_type"]) == ["ValidationError"]
+    assert [link.label.startswith("Timeline of PIN A001") for link in at.get("page_link")] == [
+        True]
+    # 03-12 … 03-16: S3's TypeError; S3 is the only web session (C1 is WhatsApp, Sb a bot).
+    at.sidebar.date_input(key="dates").set_value((date(2026, 3, 12), date(2026, 3, 16))).run()
+    no_exceptions(at)
+    assert metrics(at) == {"Errors": "1", "Affected sessions": "1", "Affected people": "1",
+                           "Sessions with an error": "100.0 %"}
+    assert list(frame(at, "error_type")["error_type"]) == ["TypeError"]
+    assert len(at.get("page_link")) == 1
 
 
 def test_errors_page_empty_state(stack, dataset, analyst):  # noqa: F811
@@ -198,11 +233,101 @@ def test_live_feed_shows_new_events(stack, dataset, analyst):  # noqa: F811
     assert any("No events" in i.value for i in at.info)
 
 
+@pytest.fixture(scope="module")
+def live(stack) -> dict[str, str]:
+    """A project with events of every channel in the last hour, and one with none at all; an
+    analyst who sees both. (The dataset's events are from March: outside any live window.)"""
+    busy, empty = stack.project(), stack.project()
+    now = datetime.now(UTC)
+
+    def ago(minutes: float) -> str:
+        return (now - timedelta(minutes=minutes)).isoformat()
+
+    post_web(stack, busy, [  # web: 3 in the last hour, 2 in the last 15 min
+        make_event("page_view", timestamp=ago(30), context={"page": {"path": "/live-30"}}),
+        make_event("page_view", timestamp=ago(3), context={"page": {"path": "/live-3"}}),
+        make_event("page_view", timestamp=ago(2), context={"page": {"path": "/live-2"}}),
+    ])
+    phone = "+254733000003"
+    post_crm(stack, busy, [  # WhatsApp: 2 messages and 1 AI agent event, all recent
+        {**crm("message.received", now, phone, "lm1"), "timestamp": ago(4)},
+        {**crm("message.sent", now, phone, "lm2"), "timestamp": ago(3)},
+        {**crm("ai.generation", now, phone, "lm3"), "timestamp": ago(3)},
+    ])
+    stack.drain()
+    users.add_user("pages-live", PASSWORD, role="analyst",
+                   projects=[busy["project_id"], empty["project_id"]])
+    return {"busy": busy["project_id"], "empty": empty["project_id"], "user": "pages-live"}
+
+
+def live_rows(at) -> dict[str, int]:
+    """Rows of the live table by channel, and the caption's event count."""
+    table = frame(at, "received")
+    caption = next(c.value for c in at.caption if "events in the window" in c.value)
+    return {**table["channel"].value_counts().to_dict(), "caption": caption.split(" ")[0]}
+
+
+def test_the_live_channel_and_window_change_the_rows(stack, live):
+    at = signed_in_app(live["user"], url_params(live["busy"]))
+    at.switch_page("app_pages/live.py").run()
+    no_exceptions(at)
+    assert live_rows(at) == {"web": 3, "whatsapp": 2, "ai": 1, "caption": "6"}
+    expected = {"web": {"web": 3, "caption": "3"},
+                "whatsapp": {"whatsapp": 2, "ai": 1, "caption": "3"},  # AI answers on WhatsApp
+                "ai": {"ai": 1, "caption": "1"}}
+    for channel, rows in expected.items():
+        at.segmented_control(key="live_channel").set_value(channel).run()
+        no_exceptions(at)
+        assert live_rows(at) == rows, channel
+    assert set(frame(at, "received")["event"]) == {"ai.generation"}
+    at.segmented_control(key="live_channel").set_value("web").run()
+    at.selectbox(key="live_minutes").set_value(15).run()
+    no_exceptions(at)
+    assert live_rows(at) == {"web": 2, "caption": "2"}  # the event 30 min ago has left
+    assert sorted(frame(at, "received")["page"]) == ["/live-2", "/live-3"]
+
+
+def test_live_feed_of_a_project_without_events_says_why(stack, live):
+    at = signed_in_app(live["user"], url_params(live["empty"]))
+    at.switch_page("app_pages/live.py").run()
+    no_exceptions(at)
+    assert [t.value for t in at.title] == ["Live feed"]
+    infos = [i.value for i in at.info]
+    assert any(i.startswith(f"No events in {live['empty']} in the 60 minutes") for i in infos)
+    assert any(c.value.startswith("0 events in the window") for c in at.caption)
+    assert len(at.get("vega_lite_chart")) == 1  # the sparkline, flat at 0 events a minute
+    assert not any("received" in d.value.columns for d in at.dataframe)
+
+
 # --- Admin -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def admin(stack) -> str:
     users.add_user("pages-admin", PASSWORD, role="admin", projects=[users.ALL_PROJECTS])
     return "pages-admin"
+
+
+def test_admin_of_a_project_without_tokens(stack, live):
+    """An admin limited to one project that has no read token yet: the Read tokens tab says so
+    over an empty table, nothing to revoke, and the form to create one; the other tabs show that
+    project only, and users (which span projects) are not theirs to manage."""
+    project = live["empty"]
+    users.add_user("pages-admin-one", PASSWORD, role="admin", projects=[project])
+    at = signed_in_app("pages-admin-one", url_params(project))
+    at.switch_page("app_pages/admin.py").run()
+    no_exceptions(at)
+    assert [t.value for t in at.title] == ["Admin"]
+    listed = frame(at, "prefix")
+    assert listed.empty and list(listed.columns) == [
+        "project_id", "name", "prefix", "created_at", "revoked_at"]
+    assert "Revoke" not in [s.label for s in at.selectbox]
+    assert "Revoke token" not in [b.label for b in at.button]
+    assert "Create token" in [b.label for b in at.button]
+    assert list(frame(at, "write key")["project"]) == [project]
+    assert at.selectbox(key="admin_settings_project").options == [project]
+    infos = [i.value for i in at.info]
+    assert any("No read token yet" in v for v in infos)
+    assert any("Only an administrator of all projects" in v for v in infos)
+    assert "Add user" not in [b.label for b in at.button]
 
 
 def test_admin_creates_a_project_and_shows_its_key_once(stack, dataset, admin):  # noqa: F811

@@ -76,6 +76,8 @@ with tokens_tab:
     st.caption("Read tokens let KRA's other tools call the query API "
                "(`GET /api/v1/query/<name>`, `Authorization: Bearer …`), one project each.")
     listed = [t for t in tokens.list_tokens() if t["project_id"] in visible]
+    if not listed:
+        st.info("No read token yet: create one below (it is shown only once).")
     st.dataframe(pd.DataFrame(listed, columns=["project_id", "name", "prefix", "created_at",
                                                "revoked_at"]),
                  hide_index=True, width="stretch", key="admin_tokens")
@@ -105,7 +107,9 @@ with tokens_tab:
 
 # --- per-project settings ------------------------------------------------------------------
 with settings_tab:
-    if visible:
+    if not visible:
+        st.info("You administer no project yet: create one in “Projects and keys”.")
+    else:
         project_id = st.selectbox("Project", visible, key="admin_settings_project")
         current = projects.require_project(project_id).settings
         zones = sorted(available_timezones())
@@ -134,7 +138,7 @@ with settings_tab:
                     st.success(f"Saved the settings of {project_id}.")
 
 # --- users ---------------------------------------------------------------------------------
-with users_tab:
+def users_admin() -> None:
     everyone = users.list_users()
     st.dataframe(pd.DataFrame([{"username": u.username, "name": u.name, "email": u.email,
                                 "role": u.role, "projects": ", ".join(u.projects)}
@@ -185,3 +189,11 @@ with users_tab:
                         st.success(f"Updated {picked.username}.")
                 except users.UserError as exc:
                     st.error(str(exc))
+
+
+with users_tab:
+    if users.ALL_PROJECTS not in me.projects:
+        # Users span projects: an admin limited to some could otherwise create an admin of all.
+        st.info("Only an administrator of all projects ('*') manages users.")
+    else:
+        users_admin()
