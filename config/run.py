@@ -195,6 +195,10 @@ def run(detach: bool = False) -> int:
     for path in (settings.data_dir, settings.logs_dir, settings.redis_dir):
         path.mkdir(parents=True, exist_ok=True)
     env = _env(settings)
+    if _already_running(settings):
+        print(f"Njia is already running on {settings.data_dir.resolve()} "
+              "(`make status` shows it, `make down` stops it).", flush=True)
+        return 0 if detach else 1
     supervisord = str(Path(sys.executable).parent / "supervisord")
     cmd = [supervisord, "-c", str(SUPERVISORD_CONF)] + ([] if detach else ["-n"])
     proc = subprocess.Popen(cmd, env=env)
@@ -239,6 +243,17 @@ def run(detach: bool = False) -> int:
     while proc.poll() is None:
         time.sleep(0.5)
     return 0 if stopping else (proc.returncode or 0)
+
+
+def _already_running(settings: Settings) -> bool:
+    socket_path = settings.data_dir / "supervisor.sock"
+    if not socket_path.exists():
+        return False
+    probe = subprocess.run(
+        [str(Path(sys.executable).parent / "supervisorctl"), "-c", str(SUPERVISORD_CONF), "pid"],
+        env=_env(settings), capture_output=True, text=True,
+    )
+    return probe.returncode == 0 and probe.stdout.strip().isdigit()
 
 
 def down() -> int:
