@@ -109,44 +109,31 @@ WITH
     conv_events AS (
         SELECT o.*, c.sid AS sid
         FROM (
-            SELECT e.*, if(e.phone != '', e.phone, cp.chat_phone) AS conv_phone
+            SELECT e.* REPLACE (if(e.phone != '', e.phone, cp.chat_phone) AS phone)
             FROM (SELECT * FROM ev
                   WHERE (channel = 'ai' OR event_name IN ('agent.handoff', 'chat.assigned',
                          'chat.resolved', 'csat.submitted'))) AS e
             LEFT JOIN chat_phone AS cp ON e.chat_id = cp.chat_id
         ) AS o
         ASOF LEFT JOIN conversations AS c
-            ON o.conv_phone = c.phone AND o.timestamp >= c.conv_start
+            ON o.phone = c.phone AND o.timestamp >= c.conv_start
     ),
+    -- Every branch keeps ev's columns in ev's order (UNION ALL matches by position) and adds
+    -- the session id and channel.
     assigned AS (
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
-               sdk_session_id, page_path, page_title, device_type, browser, os, country, city,
-               is_bot, message_id, chat_id, direction, agent_id, properties, event_key,
-               sid AS session_id, 'web' AS session_channel
+        SELECT * EXCEPT (web_key, gap_ms, run, sid), sid AS session_id,
+               'web' AS session_channel
         FROM web_sessions
         UNION ALL
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
-               sdk_session_id, page_path, page_title, device_type, browser, os, country, city,
-               is_bot, message_id, chat_id, direction, agent_id, properties, event_key,
-               sid, if(sid != '', 'whatsapp', '')
+        SELECT * EXCEPT (inbound, gap_ms, run, run_inbound, run_first_inbound, sid), sid,
+               if(sid != '', 'whatsapp', '')
         FROM msg_sessions
         UNION ALL
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
-               sdk_session_id, page_path, page_title, device_type, browser, os, country, city,
-               is_bot, message_id, chat_id, direction, agent_id, properties, event_key,
-               sid, if(sid != '', 'whatsapp', '')
-        FROM receipts
+        SELECT * EXCEPT (sid), sid, if(sid != '', 'whatsapp', '') FROM receipts
         UNION ALL
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, conv_phone,
-               email, sdk_session_id, page_path, page_title, device_type, browser, os, country,
-               city, is_bot, message_id, chat_id, direction, agent_id, properties, event_key,
-               sid, if(sid != '', 'whatsapp', '')
-        FROM conv_events
+        SELECT * EXCEPT (sid), sid, if(sid != '', 'whatsapp', '') FROM conv_events
         UNION ALL
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
-               sdk_session_id, page_path, page_title, device_type, browser, os, country, city,
-               is_bot, message_id, chat_id, direction, agent_id, properties, event_key,
-               '', ''
+        SELECT *, '', ''
         FROM ev
         WHERE NOT (channel IN ('web', 'server') AND (anonymous_id != '' OR user_id != ''
                                                      OR sdk_session_id != ''))
