@@ -81,3 +81,15 @@ def project_for_read_token(token: str) -> str | None:
             )
         ).first()
     return row.project_id if row else None
+
+
+def project_for_token_hash(token_hash: str) -> str | None:
+    """The project of a non-revoked read token known by its hash (access re-checks each query)."""
+    with engine().connect() as conn:
+        row = conn.execute(
+            sa.select(read_tokens.c.project_id).where(
+                read_tokens.c.token_hash == token_hash,
+                read_tokens.c.revoked_at.is_(None),
+            )
+        ).first()
+    return row.project_id if row else None
