@@ -13,6 +13,7 @@ temp dir; its log goes to `<dir>/warehouse.log` and is shown if it fails to star
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -37,17 +38,41 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+WRITER = "njia_writer"
+READER = "njia_reader"
+
+
 @dataclass
 class WarehouseProcess:
     port: int
     dir: Path
     proc: subprocess.Popen[bytes]
     log_path: Path
+    writer_password: str
+    reader_password: str
     _log_file: IO[bytes] | None = None
 
     @property
-    def url(self) -> str:
+    def bare_url(self) -> str:
+        """No credentials: only /ping answers."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """As the writer (migrations, the processor)."""
+        return f"http://{WRITER}:{self.writer_password}@127.0.0.1:{self.port}"
+
+    @property
+    def reader_url(self) -> str:
+        """As the reader (workbench, API, CLI): read-only whatever it sends."""
+        return f"http://{READER}:{self.reader_password}@127.0.0.1:{self.port}"
+
+    def auth_header(self, user: str = WRITER) -> dict[str, str]:
+        import base64
+
+        password = self.writer_password if user == WRITER else self.reader_password
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
 
     @property
     def host(self) -> str:
@@ -98,7 +123,7 @@ def wait_ping(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = N
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"warehouse exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as resp:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as resp:  # no credentials
                 if resp.status == 200 and resp.read() == b"Ok.\n":
                     return
         except (urllib.error.URLError, OSError):
@@ -136,12 +161,16 @@ def start_warehouse(
         str(insert_connections),
         *(extra_args or []),
     ]
+    writer_password, reader_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     env = dict(os.environ)
+    env["WAREHOUSE_WRITER_PASSWORD"] = writer_password
+    env["WAREHOUSE_READER_PASSWORD"] = reader_password
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    wh = WarehouseProcess(port, directory, proc, log_path, log_file)
+    wh = WarehouseProcess(port, directory, proc, log_path, writer_password, reader_password,
+                          log_file)
     try:
-        wait_ping(wh.url, START_TIMEOUT, proc)
+        wait_ping(wh.bare_url, START_TIMEOUT, proc)
     except Exception as exc:
         wh.kill()
         raise RuntimeError(f"warehouse did not start ({exc}); its log:\n{wh.log()}") from exc
