@@ -6,13 +6,22 @@ Call `get_settings()`; never read `os.environ` elsewhere. Tests set the environm
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
+from urllib.parse import quote
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# The embedded warehouse's users (queries/warehouse/users.py): the writer migrates and inserts,
+# the reader (workbench, API, CLI) runs read-only. A ClickHouse server has its own users, named
+# by CLICKHOUSE_URL and CLICKHOUSE_READER_URL.
+WAREHOUSE_WRITER = "njia_writer"
+WAREHOUSE_READER = "njia_reader"
 
 
 class Settings(BaseSettings):
@@ -27,6 +36,9 @@ class Settings(BaseSettings):
     # External engines. Unset → the embedded defaults (redis-server / chDB warehouse on loopback).
     redis_url: str | None = Field(None, alias="REDIS_URL")
     clickhouse_url: str | None = Field(None, alias="CLICKHOUSE_URL")
+    # The read-only account for the workbench, API and CLI (one URL cannot carry two users).
+    # Unset with CLICKHOUSE_URL set: the reader uses CLICKHOUSE_URL's account (a warning says so).
+    clickhouse_reader_url: str | None = Field(None, alias="CLICKHOUSE_READER_URL")
     database_url: str | None = Field(None, alias="DATABASE_URL")
 
     collector_host: str = Field("0.0.0.0", alias="COLLECTOR_HOST")
@@ -40,6 +52,19 @@ class Settings(BaseSettings):
     # Connections in the warehouse's pools: inserts and queries never wait on each other.
     warehouse_query_connections: int = Field(4, alias="WAREHOUSE_QUERY_CONNECTIONS")
     warehouse_insert_connections: int = Field(2, alias="WAREHOUSE_INSERT_CONNECTIONS")
+    # The reader's own pool (workbench, API, CLI), opened read-only.
+    warehouse_reader_connections: int = Field(4, alias="WAREHOUSE_READER_CONNECTIONS")
+    # Passwords of the embedded warehouse's users: demo mode generates them under data_dir;
+    # production sets them (and the warehouse refuses to start without them).
+    warehouse_writer_password: str | None = Field(None, alias="WAREHOUSE_WRITER_PASSWORD")
+    warehouse_reader_password: str | None = Field(None, alias="WAREHOUSE_READER_PASSWORD")
+    # Seconds a read (page, API, `njia query`, `njia sql`) may run; migrations have no limit.
+    query_max_execution_time: float = Field(60.0, alias="QUERY_MAX_EXECUTION_TIME", gt=0)
+    # Queries one API read token may run at once (more get 429), so one token cannot occupy
+    # every warehouse connection.
+    api_max_concurrent_queries: int = Field(
+        2, alias="API_MAX_CONCURRENT_QUERIES_PER_TOKEN", ge=1
+    )
 
     geoip_db: Path | None = Field(None, alias="GEOIP_DB")
 
@@ -99,9 +124,35 @@ class Settings(BaseSettings):
     def effective_redis_url(self) -> str:
         return self.redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
 
+    def warehouse_password(self, user: str) -> str:
+        """The embedded warehouse's password for `user` (WAREHOUSE_WRITER or _READER)."""
+        value = (self.warehouse_writer_password if user == WAREHOUSE_WRITER
+                 else self.warehouse_reader_password)
+        if value:
+            return value
+        if self.mode != "demo":
+            env = "WAREHOUSE_WRITER_PASSWORD" if user == WAREHOUSE_WRITER else \
+                "WAREHOUSE_READER_PASSWORD"
+            raise RuntimeError(f"{env} must be set in production mode (embedded warehouse)")
+        return self.demo_secret(user)
+
+    def _embedded_url(self, user: str) -> str:
+        password = quote(self.warehouse_password(user), safe="")
+        return f"http://{user}:{password}@127.0.0.1:{self.warehouse_port}/default"
+
     @property
     def effective_clickhouse_url(self) -> str:
-        return self.clickhouse_url or f"http://127.0.0.1:{self.warehouse_port}/default"
+        """The writer's URL: migrations, the processor."""
+        return self.clickhouse_url or self._embedded_url(WAREHOUSE_WRITER)
+
+    @property
+    def effective_clickhouse_reader_url(self) -> str:
+        """The reader's URL: the workbench, the query API, `njia query` and `njia sql`."""
+        if self.clickhouse_reader_url:
+            return self.clickhouse_reader_url
+        if self.clickhouse_url:
+            return self.clickhouse_url
+        return self._embedded_url(WAREHOUSE_READER)
 
     @property
     def effective_database_url(self) -> str:
@@ -120,17 +171,29 @@ class Settings(BaseSettings):
         return self.data_dir / "logs"
 
     def demo_secret(self, name: str) -> str:
-        """A secret generated once and kept under data_dir (demo mode only)."""
+        """A secret generated once and kept under data_dir (demo mode only).
+
+        Several programs start at once and may all ask first: the value is written to a private
+        temp file (mode 600 from its creation, whatever the umask) and linked into place, which
+        fails if another process got there first; then everyone reads the one that won.
+        """
         if self.mode != "demo":
             raise RuntimeError(f"{name} must be set in production mode")
         path = self.data_dir / "secrets" / name
         if path.exists():
             return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(32)
-        path.write_text(value)
-        path.chmod(0o600)
-        return value
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{name}.{secrets.token_hex(8)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)
