@@ -25,7 +25,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, StreamFailureError
 from clickhouse_connect.driver.summary import QuerySummary
 
-from tests.warehouse_fixture import WarehouseProcess, start_warehouse, warehouse
+from tests.warehouse_fixture import WRITER, WarehouseProcess, start_warehouse, warehouse
 
 # pytest finds the session-scoped `warehouse` fixture through this module-level name.
 __all__ = ["warehouse"]
@@ -42,6 +42,11 @@ def _table(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
+def _auth_line(wh: WarehouseProcess) -> str:
+    """The writer's credentials as a raw HTTP header line."""
+    return "".join(f"{k}: {v}\r\n" for k, v in wh.auth_header().items())
+
+
 def _post(
     wh: WarehouseProcess,
     body: bytes | str,
@@ -51,7 +56,7 @@ def _post(
 ) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", wh.port, timeout=30)
     qs = urllib.parse.urlencode(params or {})
-    conn.request(method, f"/?{qs}", body=body, headers=headers or {})
+    conn.request(method, f"/?{qs}", body=body, headers={**wh.auth_header(), **(headers or {})})
     resp = conn.getresponse()
     resp.read_body = resp.read()  # type: ignore[attr-defined]
     conn.close()
@@ -78,7 +83,8 @@ def test_get_client_dsn_and_host_port(warehouse: WarehouseProcess, client: Clien
     db = _table("db")
     client.command(f"CREATE DATABASE {db}")
     by_dsn = clickhouse_connect.get_client(dsn=f"{warehouse.url}/{db}")
-    by_host = clickhouse_connect.get_client(host="127.0.0.1", port=warehouse.port, database=db)
+    by_host = clickhouse_connect.get_client(host="127.0.0.1", port=warehouse.port, database=db,
+                                            username=WRITER, password=warehouse.writer_password)
     assert by_dsn.query("SELECT currentDatabase()").result_rows == [(db,)]
     assert by_host.command("SELECT currentDatabase()") == db
     # The database is per request: it never stays on a pooled connection.
@@ -422,7 +428,7 @@ def test_cut_off_insert_commits_nothing(warehouse: WarehouseProcess, client: Cli
     # 1. chunked body, socket closed before the last chunk
     with socket.create_connection(("127.0.0.1", warehouse.port)) as sock:
         sock.sendall(
-            f"POST /?query={query} HTTP/1.1\r\nHost: x\r\n"
+            f"POST /?query={query} HTTP/1.1\r\nHost: x\r\n{_auth_line(warehouse)}"
             "Transfer-Encoding: chunked\r\n\r\n".encode()
         )
         for i in range(0, cut, 256 * 1024):
@@ -434,7 +440,7 @@ def test_cut_off_insert_commits_nothing(warehouse: WarehouseProcess, client: Cli
     # 2. Content-Length body cut short
     with socket.create_connection(("127.0.0.1", warehouse.port)) as sock:
         sock.sendall(
-            f"POST /?query={query} HTTP/1.1\r\nHost: x\r\n"
+            f"POST /?query={query} HTTP/1.1\r\nHost: x\r\n{_auth_line(warehouse)}"
             f"Content-Length: {len(data)}\r\n\r\n".encode()
             + data[:cut]
         )
@@ -532,7 +538,7 @@ def test_disconnected_client_query_is_killed(warehouse: WarehouseProcess, client
     )
     with socket.create_connection(("127.0.0.1", warehouse.port)) as sock:
         sock.sendall(
-            f"POST /?wait_end_of_query=1 HTTP/1.1\r\nHost: x\r\n"
+            f"POST /?wait_end_of_query=1 HTTP/1.1\r\nHost: x\r\n{_auth_line(warehouse)}"
             f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )

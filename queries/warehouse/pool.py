@@ -55,6 +55,13 @@ INSERT_CONNECTION_SETTINGS = {
 }
 
 
+def reader_connection_settings(max_execution_time: float) -> dict[str, str]:
+    """The reader's connections: a time limit, then `readonly=1`, which the engine enforces
+    (no INSERT, DDL, file/url/... table functions, nor any setting change, readonly included).
+    The order matters: a readonly connection cannot set its time limit any more."""
+    return {"max_execution_time": f"{max_execution_time:g}", "readonly": "1"}
+
+
 @dataclass(slots=True)
 class ConnState:
     """What one request needs on its connection."""
@@ -112,6 +119,9 @@ class PooledConnection:
         # connection is the request's until it is released, so the marker names one query.
         self.marker = f"{MARKER_PREFIX}{name}"
         self._init_settings = {**(init_settings or {}), "log_comment": self.marker}
+        # A readonly connection refuses every SET that would change a setting, so a request
+        # whose SET failed changed nothing there and needs no reset.
+        self.readonly = self._init_settings.get("readonly", "0") != "0"
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=name)
         self.conn: ChdbConnection | None = None
         # Settings chDB (or we) changed from ClickHouse's defaults when the connection opened:
@@ -130,11 +140,12 @@ class PooledConnection:
     # --- everything below runs on the connection's thread ----------------------------------
     def open(self) -> None:
         self.conn = chdb.connect(str(self.path))
-        if self._init_settings:
-            self.conn.query(
-                "SET "
-                + ", ".join(f"{k} = {quote_string(v)}" for k, v in self._init_settings.items())
-            )
+        first = {k: v for k, v in self._init_settings.items() if k != "readonly"}
+        if first:
+            pairs = ", ".join(f"{k} = {quote_string(v)}" for k, v in first.items())
+            self.conn.query(f"SET {pairs}")
+        if "readonly" in self._init_settings:  # last: it forbids every later SET
+            self.conn.query(f"SET readonly = {int(self._init_settings['readonly'])}")
         rows = self.conn.query(
             "SELECT name, value FROM system.settings WHERE changed", "JSONCompact"
         )
@@ -161,6 +172,8 @@ class PooledConnection:
                     applied.recycle = True
                 self.conn.query("SET " + ", ".join(f"{k} = {v}" for k, v in state.settings.items()))
         except BaseException:
+            if self.readonly:
+                applied.names, applied.recycle = [], state.recycle
             self.restore(applied)
             raise
         return applied

@@ -7,6 +7,10 @@ chDB locks its data directory to one process, so this process is the only one th
 every other Njia process (collector, processor, workbench, a developer's curl) talks to it exactly
 as to a ClickHouse server, with clickhouse-connect or any ClickHouse HTTP client.
 
+Every request but /ping names a user (queries/warehouse/users.py): the reader's requests, and any
+request over GET, run on the reader pool, whose connections are `readonly=1`; the front refuses
+what no setting can (queries/warehouse/guard.py) for everyone.
+
 Request flow: the SQL comes from the `query` URL parameter followed by the body (as ClickHouse
 reads it). The head of that text decides the route:
 - `INSERT ... FORMAT X` / `INSERT ... VALUES`: the rest of the body is the data; it is
@@ -35,17 +39,19 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.streams import StreamReader
 
-from queries.warehouse import protocol
+from queries.warehouse import guard, protocol
 from queries.warehouse.compression import Decoder, make_decoder
 from queries.warehouse.errors import (
     CANNOT_READ_ALL_DATA,
     NOT_IMPLEMENTED,
+    READONLY,
     SYNTAX_ERROR,
     UNKNOWN_EXCEPTION,
     WarehouseError,
@@ -58,6 +64,7 @@ from queries.warehouse.pool import (
     ConnState,
     Outcome,
     PooledConnection,
+    reader_connection_settings,
 )
 from queries.warehouse.protocol import RequestParams
 from queries.warehouse.session import Session, SessionStore
@@ -72,6 +79,7 @@ from queries.warehouse.sql import (
     parse_use,
     quote_string,
 )
+from queries.warehouse.users import Users, WarehouseUser
 
 log = logging.getLogger("njia.warehouse")
 
@@ -140,14 +148,28 @@ def _cut_off(exc: BaseException) -> WarehouseError:
 class Warehouse:
     """The engine, its pools and sessions, and the HTTP handlers."""
 
-    def __init__(self, data_dir: Path, query_connections: int, insert_connections: int) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        users: Users,
+        query_connections: int,
+        insert_connections: int,
+        reader_connections: int,
+        reader_max_execution_time: float,
+    ) -> None:
         self.data_dir = data_dir
+        self.users = users
         # Insert bodies wait here until they are complete (next to chDB's own dirs, so on the
         # same disk, not in a possibly RAM-backed /tmp).
         self.spool_dir = data_dir / "njia_spool"
         self.queries = ConnectionPool("query", data_dir, query_connections)
         self.inserts = ConnectionPool(
             "insert", data_dir, insert_connections, INSERT_CONNECTION_SETTINGS
+        )
+        # The reader's own pool, opened read-only once (never reopened per query).
+        self.readers = ConnectionPool(
+            "reader", data_dir, reader_connections,
+            reader_connection_settings(reader_max_execution_time),
         )
         # Its own connection for KILL QUERY and housekeeping, so they never wait for a pool.
         self.admin = PooledConnection(data_dir, "admin")
@@ -170,12 +192,14 @@ class Warehouse:
         self.version = out.bytes().decode().strip()
         await self.queries.start()
         await self.inserts.start()
+        await self.readers.start()
         log.info(
-            "chDB %s on %s: %d query + %d insert connections",
+            "chDB %s on %s: %d query + %d insert + %d reader connections",
             self.version,
             self.data_dir,
             self.queries.size,
             self.inserts.size,
+            self.readers.size,
         )
 
     async def drain(self, grace: float) -> None:
@@ -188,12 +212,15 @@ class Warehouse:
         log.warning(
             "%d requests still running after %.0fs; killing their queries", self.in_flight, grace
         )
-        pattern = quote_string(f"{MARKER_PREFIX}{self.queries.name}-%")
-        await self._kill(f"Settings['log_comment'] LIKE {pattern}")
+        await self._kill(" OR ".join(
+            f"Settings['log_comment'] LIKE {quote_string(f'{MARKER_PREFIX}{pool.name}-%')}"
+            for pool in (self.queries, self.readers)
+        ))
 
     async def close(self, timeout: float = 5.0) -> None:
         await self.queries.shutdown(timeout)
         await self.inserts.shutdown(timeout)
+        await self.readers.shutdown(timeout)
         await self.admin.shutdown(timeout)
         log.info("warehouse closed")
 
@@ -266,11 +293,14 @@ class Warehouse:
                 rp.query = f"{rp.query}\n{form_query}" if rp.query else form_query
             if request.method in ("GET", "HEAD") and not rp.query:
                 return web.Response(text="Ok.\n")  # ClickHouse answers a bare GET / like /ping
+            user = self.users.authenticate(request.headers, dict(values))
+            # Over GET everyone is the reader (ClickHouse makes GET readonly too).
+            readonly = user.readonly or request.method in ("GET", "HEAD")
             if rp.session_id:
                 session = self.sessions.checkout(
-                    rp.session_id, rp.session_timeout, rp.session_check
+                    rp.session_id, rp.session_timeout, rp.session_check, owner=user.name
                 )
-            return await self._dispatch(request, rp, session, started)
+            return await self._dispatch(request, rp, session, user, readonly, started)
         except WarehouseError as err:
             log.info("query %s failed: %s", query_id, err.text.splitlines()[0][:500])
             return self._error(err, query_id, started)
@@ -290,7 +320,13 @@ class Warehouse:
                 self._idle.set()
 
     async def _dispatch(
-        self, request: web.Request, rp: RequestParams, session: Session | None, started: float
+        self,
+        request: web.Request,
+        rp: RequestParams,
+        session: Session | None,
+        user: WarehouseUser,
+        readonly: bool,
+        started: float,
     ) -> web.StreamResponse:
         prefix = (rp.query + "\n").encode() if rp.query else b""
         has_body = request.body_exists and not request.content_type.startswith("multipart/")
@@ -310,14 +346,23 @@ class Warehouse:
                 bytes(text[:300]),
             )
         state, params = _request_state(rp, session)
+        pool = self.readers if readonly else self.queries
         if head is not None:
+            guard.check(head.sql, readonly=readonly)
+            if readonly:
+                raise WarehouseError.make(
+                    READONLY, f"{user.name}: Cannot execute query in readonly mode"
+                )
             return await self._insert(rp, state, head, text, body, started)
         sql = text.decode("utf-8", errors="replace")
         stmt = analyze(sql)
+        guard.check(sql, readonly=readonly)
         if stmt.keyword == "SET":
             parsed = parse_set(stmt)
             if parsed is not None:
-                return await self._set(rp, state, parsed.settings, parsed.params, session, started)
+                return await self._set(
+                    rp, pool, state, parsed.settings, parsed.params, session, started
+                )
             state.recycle = True  # SET ROLE & co: nothing a reset would take back for sure
         elif (
             stmt.keyword == "CREATE"
@@ -329,8 +374,8 @@ class Warehouse:
             state.recycle = True
         elif stmt.keyword == "USE":
             database = parse_use(stmt)
-            return await self._use(rp, state, database, session, started)
-        return await self._query(request, rp, state, params, stmt, started)
+            return await self._use(rp, pool, state, database, session, started)
+        return await self._query(request, rp, pool, state, params, stmt, started)
 
     # --- inserts ------------------------------------------------------------------------------
     async def _insert(
@@ -374,6 +419,7 @@ class Warehouse:
     async def _set(
         self,
         rp: RequestParams,
+        pool: ConnectionPool,
         state: ConnState,
         settings: dict[str, str],
         params: dict[str, str],
@@ -384,7 +430,7 @@ class Warehouse:
             # Check the values on a connection (unknown setting, bad value, readonly...), then
             # reset them: outside a session a SET lasts for its own request only, as in ClickHouse.
             check = ConnState(state.database, {**state.settings, **settings}, state.recycle)
-            async with self.queries.acquire() as pc:
+            async with pool.acquire() as pc:
                 await pc.call(pc.run, check, None, "TabSeparated", {})
         if session is not None:
             session.settings.update(settings)
@@ -394,13 +440,14 @@ class Warehouse:
     async def _use(
         self,
         rp: RequestParams,
+        pool: ConnectionPool,
         state: ConnState,
         database: str | None,
         session: Session | None,
         started: float,
     ) -> web.Response:
         check = ConnState(database, state.settings, state.recycle)
-        async with self.queries.acquire() as pc:
+        async with pool.acquire() as pc:
             await pc.call(pc.run, check, None, "TabSeparated", {})
         if session is not None:
             session.database = database
@@ -411,6 +458,7 @@ class Warehouse:
         self,
         request: web.Request,
         rp: RequestParams,
+        pool: ConnectionPool,
         state: ConnState,
         params: dict[str, str],
         stmt: Statement,
@@ -418,8 +466,8 @@ class Warehouse:
     ) -> web.StreamResponse:
         fmt = protocol.output_format(stmt.output_format, rp.default_format)
         if stmt.streamable and not rp.wait_end_of_query and protocol.concatenable(fmt):
-            return await self._stream(request, rp, state, params, stmt, fmt, started)
-        async with self.queries.acquire() as pc:
+            return await self._stream(request, rp, pool, state, params, stmt, fmt, started)
+        async with pool.acquire() as pc:
             fut = asyncio.wrap_future(pc.submit(pc.run, state, stmt.text, fmt, params))
             # Only read-only queries die with their client (as with ClickHouse's
             # cancel_http_readonly_queries_on_client_close); DDL and INSERT SELECT run to the end.
@@ -435,13 +483,14 @@ class Warehouse:
         self,
         request: web.Request,
         rp: RequestParams,
+        pool: ConnectionPool,
         state: ConnState,
         params: dict[str, str],
         stmt: Statement,
         fmt: str,
         started: float,
     ) -> web.StreamResponse:
-        async with self.queries.acquire() as pc:
+        async with pool.acquire() as pc:
             marker = pc.marker
             fut = asyncio.wrap_future(pc.submit(pc.start_stream, state, stmt.text, fmt, params))
             applied, stream, chunk = await self._watch(request, fut, marker)
@@ -643,10 +692,27 @@ def _nodelay(request: web.Request) -> None:
 # --- process entry point --------------------------------------------------------------------
 
 
-async def _serve(
-    data_dir: Path, host: str, port: int, query_connections: int, insert_connections: int
-) -> None:
-    warehouse = Warehouse(data_dir, query_connections, insert_connections)
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    data_dir: Path
+    host: str
+    port: int
+    users: Users
+    query_connections: int
+    insert_connections: int
+    reader_connections: int
+    reader_max_execution_time: float
+
+
+async def _serve(config: ServeConfig) -> None:
+    warehouse = Warehouse(
+        config.data_dir,
+        config.users,
+        config.query_connections,
+        config.insert_connections,
+        config.reader_connections,
+        config.reader_max_execution_time,
+    )
     await warehouse.start()
     runner = web.AppRunner(
         warehouse.app(),
@@ -657,9 +723,9 @@ async def _serve(
         shutdown_timeout=SHUTDOWN_CANCEL_SECONDS,
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True, backlog=1024)
+    site = web.TCPSite(runner, config.host, config.port, reuse_address=True, backlog=1024)
     await site.start()
-    log.info("warehouse listening on http://%s:%d", host, port)
+    log.info("warehouse listening on http://%s:%d", config.host, config.port)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -677,22 +743,23 @@ async def _serve(
         await warehouse.close()
 
 
-def serve(
-    data_dir: Path, host: str, port: int, query_connections: int, insert_connections: int
-) -> None:
+def serve(config: ServeConfig) -> None:
     """Run the warehouse until SIGTERM/SIGINT."""
-    asyncio.run(_serve(Path(data_dir), host, port, query_connections, insert_connections))
+    asyncio.run(_serve(config))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from config.settings import get_settings
+    from config.settings import WAREHOUSE_READER, WAREHOUSE_WRITER, get_settings
 
     settings = get_settings()
     parser = argparse.ArgumentParser(
         prog="python -m queries.warehouse.server",
-        description="Serve the chDB warehouse over the ClickHouse HTTP interface.",
+        description="Serve the chDB warehouse over the ClickHouse HTTP interface. The users' "
+        "passwords come from WAREHOUSE_WRITER_PASSWORD / WAREHOUSE_READER_PASSWORD (demo mode: "
+        "generated under NJIA_DATA_DIR/secrets).",
     )
     parser.add_argument("--data-dir", type=Path, default=settings.warehouse_dir)
+    # Loopback only: other hosts reach Njia's data through the workbench and the API.
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=settings.warehouse_port)
     parser.add_argument(
@@ -700,6 +767,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--insert-connections", type=int, default=settings.warehouse_insert_connections
+    )
+    parser.add_argument(
+        "--reader-connections", type=int, default=settings.warehouse_reader_connections
     )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -709,7 +779,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        serve(args.data_dir, args.host, args.port, args.query_connections, args.insert_connections)
+        users = Users.njia(
+            settings.warehouse_password(WAREHOUSE_WRITER),
+            settings.warehouse_password(WAREHOUSE_READER),
+        )
+        serve(ServeConfig(
+            Path(args.data_dir), args.host, args.port, users, args.query_connections,
+            args.insert_connections, args.reader_connections, settings.query_max_execution_time,
+        ))
     except Exception:
         log.exception("warehouse failed")
         return 1

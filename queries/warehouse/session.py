@@ -35,19 +35,24 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def checkout(self, session_id: str, timeout: float | None, check: bool) -> Session:
+    def checkout(
+        self, session_id: str, timeout: float | None, check: bool, owner: str = ""
+    ) -> Session:
         """The session for one request; it stays locked until `release`.
+
+        Sessions are per user (as in ClickHouse): the reader never sees the writer's settings.
 
         Like ClickHouse, a second concurrent request in a busy session is an error rather than a
         wait: one session is one client's conversation.
         """
         self.expire()
-        session = self._sessions.get(session_id)
+        key = f"{owner}\0{session_id}"
+        session = self._sessions.get(key)
         if session is None:
             if check:
                 raise WarehouseError.make(SESSION_NOT_FOUND, f"Session {session_id} not found")
-            session = Session(session_id, DEFAULT_SESSION_TIMEOUT)
-            self._sessions[session_id] = session
+            session = Session(key, DEFAULT_SESSION_TIMEOUT)
+            self._sessions[key] = session
         if session.busy:
             raise WarehouseError.make(
                 SESSION_IS_LOCKED, f"Session {session_id} is locked by a concurrent client"
