@@ -116,6 +116,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "NJIA_MODE": "demo",
         "REDIS_URL": redis_server.url,
         "CLICKHOUSE_URL": f"{warehouse.url}/njia",
+        "CLICKHOUSE_READER_URL": f"{warehouse.reader_url}/njia",
         "COLLECTOR_PORT": str(free_port()),
         "PROCESSOR_BLOCK_MS": "50",
         "KEY_CACHE_SECONDS": "1",

@@ -117,3 +117,38 @@ def test_users_yaml_import(stack, tmp_path, dataset):  # noqa: F811
     assert users.require_user("baraka").role == "analyst"
     assert users.require_user("achieng").name == "Achieng O"
     assert json.loads(njia("user", "import", str(path), env=stack.env).stdout) == {"created": []}
+
+
+# --- `njia sql`: the reader, read-only whatever the statement ---------------------------------
+
+
+def test_sql_reads(stack):
+    out = njia("sql", "SELECT 1 + 1 AS two", env=stack.env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [{"two": 2}]
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO FUNCTION file('pwned.txt', 'LineAsString') SELECT 'pwned' "
+    "SETTINGS engine_file_truncate_on_insert=1",
+    "SELECT * FROM file('/etc/hostname', 'LineAsString')",
+    "SELECT * FROM url('http://127.0.0.1:1/', 'LineAsString')",
+    "INSERT INTO FUNCTION url('http://127.0.0.1:1/', 'LineAsString') SELECT 'x'",
+    "INSERT INTO events (project_id) VALUES ('x')",
+    "CREATE TABLE pwned (a UInt8) ENGINE = Memory",
+    "DROP TABLE events",
+    "ALTER TABLE events DELETE WHERE 1",
+    "SELECT 1 SETTINGS readonly = 0",
+    "KILL QUERY WHERE 1",
+])
+def test_sql_refuses_every_write_and_file_or_url_in_one_line(stack, statement, tmp_path):
+    before = stack.ch().command("SELECT count() FROM events")
+    out = njia("sql", statement, env={**stack.env, "HOME": str(tmp_path)})
+    assert out.returncode == 2, out.stdout
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("njia: sql: "), out.stderr
+    assert "Traceback" not in out.stderr
+    assert any(word in lines[0] for word in ("readonly", "not allowed", "READONLY")), lines[0]
+    assert stack.ch().command("SELECT count() FROM events") == before
+    assert not list(tmp_path.rglob("pwned*"))
