@@ -98,15 +98,16 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from clickhouse_connect.driver.exceptions import DatabaseError
+    from clickhouse_connect.driver.exceptions import ClickHouseError
 
-    from queries.client import get_client
+    from queries.client import error_line, get_client
 
     try:
-        # readonly=2: reads only, but per-query settings may still be changed.
-        result = get_client().query(args.statement, settings={"readonly": 2})
-    except DatabaseError as exc:
-        return fail(str(exc))
+        # As the warehouse's reader: read-only (readonly=1) whatever the statement says, so no
+        # write, no setting change and no file/url/executable table function.
+        result = get_client().query(args.statement)
+    except ClickHouseError as exc:
+        return fail(f"sql: {error_line(exc)}")
     emit([dict(zip(result.column_names, row, strict=True)) for row in result.result_rows])
     return 0
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 from functools import lru_cache
-from urllib.parse import quote
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 
 # The embedded warehouse's users (queries/warehouse/users.py): the writer migrates and inserts,
 # the reader (workbench, API, CLI) runs read-only. A ClickHouse server has its own users, named

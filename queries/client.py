@@ -1,7 +1,11 @@
 """The one way project code reaches ClickHouse: clickhouse-connect over HTTP.
 
-`CLICKHOUSE_URL` (e.g. http://user:pass@clickhouse:8123/njia) points at a server; unset, it is
-the embedded warehouse on loopback. Nothing else in Njia opens ClickHouse.
+Two accounts, as the warehouse has them (README, "Warehouse users"):
+- the writer (`CLICKHOUSE_URL`): migrations and the processor — `new_client()`;
+- the reader (`CLICKHOUSE_READER_URL`): the workbench, the query API, `njia query` and `njia sql`
+  — `get_client()`, read-only whatever it sends, with a time limit on every query.
+Unset, both are the embedded warehouse on loopback with the demo's generated passwords. Nothing
+else in Njia opens ClickHouse.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ def _url_with_database(url: str, database: str) -> str:
 
 
 def new_client(url: str | None = None, database: str | None = None, **kwargs: object) -> Client:
+    """A client of its own, as the writer unless `url` names another account."""
     url = url or get_settings().effective_clickhouse_url
     if database is not None:
         url = _url_with_database(url, database)
@@ -40,15 +45,39 @@ def new_client(url: str | None = None, database: str | None = None, **kwargs: ob
     )
 
 
+def reader_settings() -> dict[str, int]:
+    """What every read runs with: a time limit, then read-only. The embedded warehouse's reader
+    connections carry both already (clickhouse-connect then sends nothing); a ClickHouse server
+    gets them with each query unless the reader's profile fixes them, so even a reader URL
+    that names a writing account reads only (the time limit comes first: readonly forbids
+    changing settings after it)."""
+    return {"max_execution_time": int(get_settings().query_max_execution_time), "readonly": 1}
+
+
 def get_client() -> Client:
-    """A client per thread (clickhouse-connect clients are cheap but not meant to be shared)."""
+    """The reader's client, one per thread (clickhouse-connect clients are cheap but not meant to
+    be shared)."""
     client = getattr(_local, "client", None)
-    url = get_settings().effective_clickhouse_url
+    settings = get_settings()
+    url = settings.effective_clickhouse_reader_url
     if client is None or getattr(_local, "url", None) != url:
-        client = new_client(url)
+        client = new_client(url, settings=reader_settings())
         _local.client, _local.url = client, url
     return client
 
 
 def reset_client() -> None:
     _local.client = None
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for a refused or failed query: ClickHouse's message without the client's
+    wrapping, version trailer or URL."""
+    import re
+
+    text = str(exc)
+    match = re.search(r"Code: (\d+)\. DB::Exception: (.*?)(?: \(version [^)]*\))?(?: \(for url|$)",
+                      text, re.S)
+    if match is None:
+        return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return f"{match.group(2).strip()} (code {match.group(1)})".replace("\n", " ")
