@@ -8,13 +8,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from collector.body import read_json
 from collector.ingest import (
     Outcome,
     accept,
     admit,
     client_ip,
     json_error,
-    read_json,
     require_project,
 )
 from collector.validation import CaptureEvent, error_messages, parse_time, to_record

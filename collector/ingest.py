@@ -1,4 +1,4 @@
-"""What every ingestion endpoint shares: body parsing, write keys, and the accept/enqueue contract.
+"""What every ingestion endpoint shares: write keys, client IPs and the accept/enqueue contract.
 
 Contract: 200 → {"accepted": n, "rejected": [{"index": i, "errors": [...]}]} once every accepted
 event is on the Redis stream; 503 + Retry-After when Redis cannot take them (never 200 for
@@ -29,36 +29,6 @@ RETRY_AFTER_SECONDS = "5"
 
 def json_error(status: int, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
-
-
-def _no_constants(name: str) -> None:
-    # Python's json accepts NaN/Infinity, which are not JSON and which ClickHouse refuses.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_json(raw: bytes) -> Any:
-    """The body as JSON, or HTTP 400 saying what is wrong and where."""
-    try:
-        return json.loads(raw, parse_constant=_no_constants)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno} (byte {exc.pos})"
-        message = f"invalid JSON at {where}: {exc.msg}"
-    except (ValueError, UnicodeDecodeError) as exc:
-        message = f"invalid JSON: {exc}"
-    raise web.HTTPBadRequest(
-        text=json.dumps({"error": message}), content_type="application/json"
-    )
-
-
-async def read_json(request: web.Request) -> Any:
-    """The body as JSON whatever its Content-Type (a beacon sends text/plain)."""
-    raw = await request.read()  # aiohttp enforces client_max_size → 413
-    if not raw.strip():
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "empty body: expected a JSON object"}),
-            content_type="application/json",
-        )
-    return parse_json(raw)
 
 
 def write_key_from(request: web.Request, body: Any = None) -> str | None:

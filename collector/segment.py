@@ -17,13 +17,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from collector.body import read_json
 from collector.ingest import (
     Outcome,
     accept,
     admit,
     client_ip,
     json_error,
-    read_json,
     require_project,
 )
 from collector.validation import as_utc, correct_skew, error_messages, parse_time

@@ -17,7 +17,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
-from collector.ingest import Outcome, accept, admit, json_error, parse_json, require_project
+from collector.body import parse_json, read_raw
+from collector.ingest import Outcome, accept, admit, json_error, require_project
 from collector.validation import as_utc, error_messages
 from processor.identifiers import clean_id, normalize_email, normalize_phone
 from processor.record import EventRecord
@@ -123,7 +124,7 @@ def to_record(envelope: CrmEnvelope, project_id: str, received_at: datetime,
 
 async def crm_webhook(request: web.Request) -> web.Response:
     received_at = datetime.now(UTC)
-    raw = await request.read()
+    raw = await read_raw(request)
     if "write_key" in request.match_info:
         project = await request.app["keys"].project(request.match_info["write_key"])
         if project is None:
