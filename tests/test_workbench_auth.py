@@ -1,17 +1,25 @@
-"""Sign-in (streamlit-authenticator under AppTest): nothing but the landing before it, no query
-either; wrong passwords; sign-out; roles; the demo admin; the cookie key."""
+"""Sign-in under AppTest: nothing but the landing before it, no query either; wrong passwords;
+sign-out; roles; the demo admin; the cookie key. Sign-in sessions: sign-out, removal and a new
+password end them on the server; the throttle on failed sign-ins."""
 
 from __future__ import annotations
 
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from config.metadata import users
+from config.metadata import access, signins, users
 from config.settings import get_settings
 from queries import runner
+from workbench import auth
 
 APP = str(Path(__file__).resolve().parents[1] / "workbench" / "app.py")
 PASSWORD = "correct-horse-9"
@@ -216,3 +224,152 @@ def test_production_refuses_to_run_without_a_cookie_key(fresh_data_dir, monkeypa
     at = app().run()
     assert any("NJIA_COOKIE_KEY is not set" in e.value for e in at.error)
     assert not at.button  # no sign-in form either
+
+
+# --- sign-in sessions: sign-out ends the session on the server (issue 8 §4) ------------------
+LIFETIME = timedelta(days=7)
+
+
+def test_each_sign_in_is_a_session_record_that_revoking_ends(stack):
+    users.add_user("sess-one", PASSWORD, role="analyst")
+    token_1, first = signins.create("sess-one", LIFETIME)
+    token_2, second = signins.create("sess-one", LIFETIME)
+    assert first.session_id == signins.session_id_for(token_1) != second.session_id
+    assert token_1 not in first.session_id  # the store keeps a hash of the cookie's secret
+    assert signins.active(first.session_id, "sess-one")
+    assert signins.active(second.session_id, "sess-one")
+    assert not signins.active(first.session_id, "auth-admin")  # a session names one user
+    assert not signins.active("", "sess-one") and not signins.active("0" * 64, "sess-one")
+    assert signins.revoke(first.session_id)
+    assert not signins.active(first.session_id, "sess-one")
+    # One record per sign-in: signing out on one device leaves the other signed in.
+    assert signins.active(second.session_id, "sess-one")
+    assert [s.session_id for s in signins.list_active("sess-one")] == [second.session_id]
+
+
+def test_a_session_ends_when_it_expires(stack):
+    users.add_user("sess-short", PASSWORD, role="analyst")
+    long_ago = datetime.now(UTC) - timedelta(days=8)
+    _, old = signins.create("sess-short", LIFETIME, now=long_ago)
+    assert not signins.active(old.session_id, "sess-short")
+    assert signins.list_active("sess-short") == []
+
+
+@pytest.mark.parametrize("change", ["removed", "new-password"])
+def test_removing_a_user_or_a_new_password_ends_their_sessions(stack, change):
+    name, bystander = f"sess-{change}", f"sess-{change}-other"
+    users.add_user(name, PASSWORD, role="analyst")
+    users.add_user(bystander, PASSWORD, role="analyst")
+    mine = [signins.create(name, LIFETIME)[1] for _ in range(2)]
+    _, theirs = signins.create(bystander, LIFETIME)
+    if change == "removed":
+        users.remove_user(name)
+    else:
+        users.set_password(name, "another-horse-7")
+    assert not any(signins.active(s.session_id, name) for s in mine)
+    assert signins.list_active(name) == []
+    assert signins.active(theirs.session_id, bystander)
+
+
+def test_the_cookie_names_the_session_and_a_revoked_one_no_longer_signs_in(stack, people):
+    session, cookie = auth.issue("auth-analyst")
+    assert auth.from_cookie(cookie) == access.for_user("auth-analyst",
+                                                       session=session.session_id)
+    tampered = cookie[:-3] + ("xyz" if not cookie.endswith("xyz") else "abc")
+    assert auth.from_cookie(tampered) is None
+    assert auth.from_cookie("") is None and auth.from_cookie(None) is None
+    # What streamlit-authenticator's cookie held (a JWT of the user name and expiry, signed with
+    # the same key) names no session: it no longer signs anyone in.
+    legacy = jwt.encode({"username": "auth-admin", "exp_date": time.time() + 86400},
+                        auth.cookie_key(get_settings()), algorithm="HS256")
+    assert auth.from_cookie(legacy) is None
+    signins.revoke(session.session_id)
+    assert auth.from_cookie(cookie) is None  # replayed from anywhere: signed out
+
+
+def test_sign_out_ends_the_session_on_the_server(stack, people):
+    users.add_user("auth-signout", PASSWORD, role="analyst", projects=[people["project"]])
+    at = signed_in_app("auth-signout")
+    [session] = signins.list_active("auth-signout")
+    at.sidebar.button(key="njia_logout").click().run()
+    assert [t.value for t in at.title] == [LANDING_TITLE]
+    assert not signins.active(session.session_id, "auth-signout")
+    assert signins.list_active("auth-signout") == []
+
+
+def test_a_session_ended_elsewhere_signs_this_tab_out(stack, people):
+    users.add_user("auth-twotabs", PASSWORD, role="analyst", projects=[people["project"]])
+    at = signed_in_app("auth-twotabs")
+    assert [t.value for t in at.title] == ["Overview"]
+    signins.revoke_user("auth-twotabs")  # signed out in another tab, or a new password
+    at.run()
+    assert [t.value for t in at.title] == [LANDING_TITLE]
+
+
+# --- failed sign-ins are throttled per user name and per address -----------------------------
+THROTTLED = re.compile(r"^Too many failed attempts; try again in \d+ s\.$")
+
+
+def test_failed_sign_ins_are_throttled_per_user_name(stack):
+    settings = get_settings()
+    name, now = f"throttle-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
+    for i in range(settings.signin_max_failures - 1):  # each from another address
+        assert signins.record_failure(name, f"198.51.100.{i}", now=now) == 0
+        assert signins.wait_seconds(name, "203.0.113.1", now=now) == 0
+    first = signins.record_failure(name, "198.51.100.99", now=now)
+    assert first == settings.signin_delay_seconds
+    # From any address, the name waits; other names from the same addresses do not.
+    assert signins.wait_seconds(name, "203.0.113.1", now=now + timedelta(seconds=10)) \
+        == first - 10
+    assert signins.wait_seconds(f"{name}-other", "198.51.100.99", now=now) == 0
+    later = now + timedelta(seconds=first)
+    assert signins.wait_seconds(name, "203.0.113.1", now=later) == 0
+    assert signins.record_failure(name, "198.51.100.98", now=later) == 2 * first  # growing
+    for _ in range(20):
+        capped = signins.record_failure(name, "198.51.100.97", now=later)
+    assert capped == settings.signin_max_delay_seconds
+    signins.record_success(name)  # the right password, once allowed, starts afresh
+    assert signins.wait_seconds(name, "203.0.113.1", now=later) == 0
+
+
+def test_failed_sign_ins_are_throttled_per_address(stack):
+    settings = get_settings()
+    address, now = f"192.0.2.{uuid.uuid4().int % 250}", datetime.now(UTC)
+    signins.forget_failures(address=address)
+    names = [f"spray-{uuid.uuid4().hex[:8]}"
+             for _ in range(settings.signin_max_failures_per_address)]
+    for name in names[:-1]:  # one try per name: the per-name limit never trips
+        assert signins.record_failure(name, address, now=now) == 0
+    wait = signins.record_failure(names[-1], address, now=now)
+    assert wait == settings.signin_delay_seconds
+    assert signins.wait_seconds("a-name-never-tried", address, now=now) == wait
+    assert signins.wait_seconds("a-name-never-tried", "192.0.2.251", now=now) == 0
+    signins.record_success(names[0])  # one good password does not clear the address
+    assert signins.wait_seconds("a-name-never-tried", address, now=now) == wait
+    signins.forget_failures(address=address)
+
+
+@pytest.fixture
+def local_failures_forgotten() -> Iterator[None]:
+    """AppTest has no client address (as a browser on loopback): its failures count against
+    127.0.0.1, which the other tests here sign in from too; forget them afterwards."""
+    yield
+    signins.forget_failures(address="127.0.0.1")
+
+
+def test_the_sign_in_page_says_when_attempts_are_throttled(stack, people,
+                                                           local_failures_forgotten):
+    users.add_user("auth-throttled", PASSWORD, role="analyst", projects=[people["project"]])
+    at = app()
+    for _ in range(get_settings().signin_max_failures - 1):
+        sign_in(at, "auth-throttled", "not-the-password")
+        assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    sign_in(at, "auth-throttled", "not-the-password")
+    assert [THROTTLED.match(e.value) is not None for e in at.error] == [True], at.error
+    # While the delay runs even the right password is refused, unchecked: no oracle.
+    sign_in(at, "auth-throttled", PASSWORD)
+    assert [THROTTLED.match(e.value) is not None for e in at.error] == [True], at.error
+    assert [t.value for t in at.title] == [LANDING_TITLE]
+    signins.forget_failures(username="auth-throttled")
+    sign_in(at, "auth-throttled", PASSWORD)
+    assert [t.value for t in at.title] == ["Overview"]
