@@ -10,6 +10,15 @@ import time
 
 from config.metadata.projects import Project, project_for_write_key, webhook_secrets_for
 
+# Keys we issue are `nk_` + URL-safe base64 (crypto.new_secret); anything else is not looked up.
+# A header with bytes that are not UTF-8 arrives as a str with surrogates, which could not even
+# be hashed (a 500 before).
+MAX_KEY_LENGTH = 200
+
+
+def well_formed(key: str) -> bool:
+    return 0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()
+
 
 class KeyCache:
     def __init__(self, ttl_seconds: float) -> None:
@@ -18,6 +27,8 @@ class KeyCache:
         self._secrets: dict[str, tuple[float, list[str]]] = {}
 
     async def project(self, write_key: str) -> Project | None:
+        if not well_formed(write_key):
+            return None
         now = time.monotonic()
         hit = self._projects.get(write_key)
         if hit and hit[0] > now:

@@ -84,9 +84,11 @@ class CrmEnvelope(BaseModel):
 def signature_ok(raw: bytes, header: str | None, secrets: list[str]) -> bool:
     if not header or not header.startswith("sha256="):
         return False
-    given = header.removeprefix("sha256=").strip().lower()
+    # Compared as bytes: compare_digest raises on str with non-ASCII characters (a 500 before),
+    # and a header that is not UTF-8 arrives with surrogates, which surrogateescape round-trips.
+    given = header.removeprefix("sha256=").strip().lower().encode("utf-8", "surrogateescape")
     return any(
-        hmac.compare_digest(hmac.new(s.encode(), raw, hashlib.sha256).hexdigest(), given)
+        hmac.compare_digest(hmac.new(s.encode(), raw, hashlib.sha256).hexdigest().encode(), given)
         for s in secrets
     )
 
