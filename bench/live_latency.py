@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 import requests
 
+from config.metadata.access import OPERATOR
 from config.settings import get_settings
 from queries.runner import run
 
@@ -37,7 +38,7 @@ def one_event(marker: str) -> dict:
 def visible_after(project: str, marker: str, timeout: float) -> float | None:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
-        latest = run("live_events", {"project": project, "minutes": 5, "limit": 50})
+        latest = run("live_events", {"project": project, "minutes": 5, "limit": 50}, OPERATOR)
         if (latest["page_path"] == f"/bench/{marker}").any():
             return time.perf_counter() - start
         time.sleep(0.02)

@@ -5,7 +5,10 @@
     GET /api/v1/health
 
 Authenticated with a per-project read token (`Authorization: Bearer nr_…`, `njia token create`);
-a token reads only its own project, and write keys are not tokens. Parameters are validated by
+a token reads only its own project (checked by the query layer at each query, so a revoked token
+reads nothing more), and write keys are not tokens. One token runs at most
+API_MAX_CONCURRENT_QUERIES_PER_TOKEN queries at once (more get 429 + Retry-After), so one client
+cannot occupy every warehouse connection. Parameters are validated by
 the same pydantic models as the workbench and `njia query`: a bad one is a 400 that names it.
 Its own program and port (settings.api_port); the collector stays ingestion-only.
 
@@ -22,7 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from config.logs import setup_logging
-from config.metadata.tokens import project_for_read_token
+from config.metadata.access import AccessDenied, Principal, for_token
 from config.settings import get_settings
 from queries.catalog import QUERIES, UnknownQuery
 from queries.runner import QueryFailed, QueryParamError, run
@@ -31,22 +34,28 @@ from queries.serialize import records
 log = logging.getLogger("njia.api")
 
 
-def error(status: int, message: str, **extra: Any) -> web.Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="njia"'} if status == 401 else None
+def error(status: int, message: str, *, retry_after: int | None = None,
+          **extra: Any) -> web.Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="njia"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return web.json_response({"error": message, **extra}, status=status, headers=headers)
 
 
-async def authorised_project(request: web.Request) -> str | web.Response:
-    """The project of the request's read token, or the error response to send."""
+RUNNING = web.AppKey("running", dict)  # token hash -> queries it runs now
+
+
+async def authorised(request: web.Request) -> Principal | web.Response:
+    """The principal of the request's read token, or the error response to send."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error(401, "missing read token: send 'Authorization: Bearer <token>' "
                           "(create one with `njia token create <project> --name …`)")
-    project = await asyncio.to_thread(project_for_read_token, token.strip())
-    if project is None:
+    principal = await asyncio.to_thread(for_token, token.strip())
+    if principal is None:
         return error(401, "unknown or revoked read token (write keys cannot read)")
-    return project
+    return principal
 
 
 def query_params(request: web.Request) -> dict[str, str] | web.Response:
@@ -63,31 +72,42 @@ async def get_query(request: web.Request) -> web.Response:
     if name not in QUERIES:
         return error(404, str(UnknownQuery(f"unknown query {name!r}; known: "
                                            f"{', '.join(sorted(QUERIES))}")))
-    project = await authorised_project(request)
-    if isinstance(project, web.Response):
-        return project
+    principal = await authorised(request)
+    if isinstance(principal, web.Response):
+        return principal
+    project = principal.token_project or ""
     raw = query_params(request)
     if isinstance(raw, web.Response):
         return raw
     raw.setdefault("project", project)
-    if raw["project"] != project:
-        return error(403, f"this token reads project {project!r}, not {raw['project']!r}",
-                     param="project")
+    running: dict[str, int] = request.app[RUNNING]
+    key = principal.token_hash or ""
+    limit = get_settings().api_max_concurrent_queries
+    if running.get(key, 0) >= limit:
+        return error(429, f"this token already runs {limit} queries; wait for one to finish",
+                     retry_after=1)
+    running[key] = running.get(key, 0) + 1
     try:
-        df = await asyncio.to_thread(run, name, raw)
+        df = await asyncio.to_thread(run, name, raw, principal)
+    except AccessDenied as exc:
+        return error(403, str(exc), param="project")
     except QueryParamError as exc:
         return error(400, str(exc), param=exc.param)
     except QueryFailed:
         # Logged with the query's name and parameters by the runner.
         return error(502, f"the warehouse could not run {name}; see the api log")
+    finally:
+        running[key] -= 1
+        if not running[key]:
+            del running[key]
     return web.json_response({"query": name, "project": project, "params": raw,
                               "rows": records(df)})
 
 
 async def list_queries(request: web.Request) -> web.Response:
-    project = await authorised_project(request)
-    if isinstance(project, web.Response):
-        return project
+    principal = await authorised(request)
+    if isinstance(principal, web.Response):
+        return principal
     return web.json_response([
         {"name": q.name, "description": q.description,
          "params": q.params.model_json_schema(by_alias=True).get("properties", {})}
@@ -101,6 +121,7 @@ async def health(_request: web.Request) -> web.Response:
 
 def make_app() -> web.Application:
     app = web.Application()
+    app[RUNNING] = {}
     app.router.add_get("/api/v1/query/{name}", get_query)
     app.router.add_get("/api/v1/queries", list_queries)
     app.router.add_get("/api/v1/health", health)

@@ -43,6 +43,7 @@ def _raw_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from config.cli import emit, fail
+    from config.metadata.access import OPERATOR
     from queries.catalog import QUERIES, UnknownQuery
     from queries.runner import QueryFailed, QueryParamError, run
     from queries.serialize import records, to_csv
@@ -53,7 +54,8 @@ def cmd_query(args: argparse.Namespace) -> int:
               for q in QUERIES.values()])
         return 0
     try:
-        df = run(args.name, _raw_params(args))
+        # Whoever runs `njia` on the host owns its data dir: the operator sees every project.
+        df = run(args.name, _raw_params(args), OPERATOR)
     except UnknownQuery as exc:
         return fail(str(exc))
     except QueryParamError as exc:

@@ -3,6 +3,11 @@
 `prepare()` does everything but execute (the workbench's "SQL" expander shows its result);
 `run()` returns a DataFrame. The workbench caches `run()`; the CLI and the HTTP API call it
 uncached, so they are the reference the pages are checked against.
+
+Every call names its principal (a signed-in user, an API read token, the CLI operator), and
+access is checked here, where the data is read, against the metadata store as it is now:
+`AccessDenied` for a project the principal may not see (any more). A cache in front of `run()`
+calls `authorize()` before it looks up a result.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pandas as pd
 from clickhouse_connect.driver.exceptions import ClickHouseError
 from pydantic import BaseModel, ValidationError
 
+from config.metadata.access import AccessDenied, Principal, check_project
 from config.metadata.projects import get_project
 from queries.catalog import NamedQuery, get_query, placeholders
 from queries.client import get_client
@@ -61,9 +67,19 @@ def validate(query: NamedQuery, raw: Mapping[str, Any] | BaseModel) -> BaseModel
         raise QueryParamError(param, err["msg"].removeprefix("Value error, ")) from None
 
 
-def prepare(name: str, raw: Mapping[str, Any] | BaseModel) -> Prepared:
+def authorize(principal: Principal, project_id: str) -> None:
+    """Raise AccessDenied unless `principal` may read `project_id` now."""
+    try:
+        check_project(principal, project_id)
+    except AccessDenied as exc:
+        log.warning("refused %s on project %r: %s", principal, project_id, exc)
+        raise
+
+
+def prepare(name: str, raw: Mapping[str, Any] | BaseModel, principal: Principal) -> Prepared:
     query = get_query(name)
     model = validate(query, raw)
+    authorize(principal, model.project)  # before anything says whether the project exists
     project = get_project(model.project)
     if project is None:
         raise QueryParamError("project", f"unknown project {model.project!r}")
@@ -108,6 +124,6 @@ def _empty_frame(client: Any, prepared: Prepared) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def run(name: str, raw: Mapping[str, Any] | BaseModel) -> pd.DataFrame:
-    """Validate, bind and execute a named query; the result as a DataFrame."""
-    return execute(prepare(name, raw))
+def run(name: str, raw: Mapping[str, Any] | BaseModel, principal: Principal) -> pd.DataFrame:
+    """Validate, check access, bind and execute a named query; the result as a DataFrame."""
+    return execute(prepare(name, raw, principal))

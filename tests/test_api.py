@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from config.metadata import tokens
+from config.metadata.access import OPERATOR
 from queries.runner import run
 from queries.serialize import records
 from tests.engines import free_port, start_program, wait_http
@@ -43,7 +44,7 @@ def test_overview_over_http_equals_the_runner(api, token, dataset):  # noqa: F81
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["query"] == "overview" and body["project"] == dataset["a"]
-    assert body["rows"] == records(run("overview", {"project": dataset["a"], **RANGE}))
+    assert body["rows"] == records(run("overview", {"project": dataset["a"], **RANGE}, OPERATOR))
     got = {row["metric"]: row["value"] for row in body["rows"]}
     assert got == {metric: values[0] for metric, values in KPIS["all"].items()}
 

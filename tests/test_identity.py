@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from config.metadata.access import OPERATOR
 from processor.identity import IdentityGraph, Link, person_id_for, replay
 from tests.conftest import make_event
 
@@ -184,8 +185,8 @@ def test_sessions_person_search_follows_identity(stack):
     day = at(0).date().isoformat()
     for text in ("akinyi@example.com", "0711 222 333", "+254711222333", "PIN-S"):
         found = run("sessions_list", {"project": p["project_id"], "from": day, "to": day,
-                                      "person": text})
+                                      "person": text}, OPERATOR)
         assert sorted(found["channel"]) == ["web", "whatsapp"], text
     none = run("sessions_list", {"project": p["project_id"], "from": day, "to": day,
-                                 "person": "nobody@example.com"})
+                                 "person": "nobody@example.com"}, OPERATOR)
     assert none.empty

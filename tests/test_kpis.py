@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from config.metadata.access import OPERATOR
 from queries.runner import run
 from tests.test_queries_dataset import DAU, DAU_WEB, KPIS, RANGE, dataset  # noqa: F401
 
@@ -12,7 +13,7 @@ METRICS = list(KPIS["all"])
 
 
 def overview(project: str, channel: str = "all", **dates: str) -> dict[str, dict]:
-    df = run("overview", {"project": project, **(dates or RANGE), "channel": channel})
+    df = run("overview", {"project": project, **(dates or RANGE), "channel": channel}, OPERATOR)
     return {r["metric"]: r for r in df.to_dict("records")}
 
 
@@ -74,9 +75,9 @@ def test_an_empty_range_has_zero_counts_and_no_rates(dataset):  # noqa: F811
 
 
 def test_daily_active_people(dataset):  # noqa: F811
-    df = run("dau", {"project": dataset["a"], **RANGE})
+    df = run("dau", {"project": dataset["a"], **RANGE}, OPERATOR)
     assert [d.strftime("%Y-%m-%d") for d in df["day"]] == [
         f"2026-03-{d}" for d in range(10, 17)]
     assert list(df["people"]) == DAU
-    web = run("dau", {"project": dataset["a"], **RANGE, "channel": "web"})
+    web = run("dau", {"project": dataset["a"], **RANGE, "channel": "web"}, OPERATOR)
     assert list(web["people"]) == DAU_WEB

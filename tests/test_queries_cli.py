@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from config.metadata import tokens, users
+from config.metadata.access import OPERATOR
 from queries.runner import run
 from queries.serialize import records
 from tests.test_queries_dataset import KPIS, RANGE, dataset  # noqa: F401
@@ -30,7 +31,8 @@ def test_query_prints_the_overview_kpis_as_json(stack, dataset):  # noqa: F811
     got = {r["metric"]: r for r in json.loads(out.stdout)}
     for metric, (current, previous) in KPIS["all"].items():
         assert got[metric]["value"] == current and got[metric]["previous"] == previous
-    assert json.loads(out.stdout) == records(run("overview", {"project": dataset["a"], **RANGE}))
+    expected = records(run("overview", {"project": dataset["a"], **RANGE}, OPERATOR))
+    assert json.loads(out.stdout) == expected
 
 
 def test_query_params_and_csv(stack, dataset):  # noqa: F811

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from config.metadata.access import OPERATOR
 from queries.catalog import QUERIES
 from queries.runner import QueryParamError, prepare, run
 from queries.serialize import records
@@ -16,7 +17,7 @@ from tests.test_queries_dataset import PHONE, RANGE, dataset  # noqa: F401
 
 
 def rows(name: str, project: str, **params) -> list[dict]:
-    return records(run(name, {"project": project, **RANGE, **params}))
+    return records(run(name, {"project": project, **RANGE, **params}, OPERATOR))
 
 
 def test_traffic_by_journey(dataset):  # noqa: F811
@@ -153,12 +154,14 @@ def test_live_queries_see_fresh_events(stack, dataset):  # noqa: F811
               for s in (5, 70, 130)]
     post_web(stack, {"write_key": dataset["a_write_key"]}, events)
     stack.drain()
-    latest = records(run("live_events", {"project": dataset["a"], "minutes": 5}))
+    latest = records(run("live_events", {"project": dataset["a"], "minutes": 5}, OPERATOR))
     assert sorted(r["page_path"] for r in latest) == ["/live130", "/live5", "/live70"]
-    per_minute = records(run("events_per_minute", {"project": dataset["a"], "minutes": 5}))
+    per_minute = records(run("events_per_minute", {"project": dataset["a"], "minutes": 5},
+                             OPERATOR))
     assert len(per_minute) in (6, 7)  # every minute of the window, the current one included
     assert sum(r["events"] for r in per_minute) == 3
-    assert records(run("live_events", {"project": dataset["a"], "channel": "whatsapp"})) == []
+    whatsapp = {"project": dataset["a"], "channel": "whatsapp"}
+    assert records(run("live_events", whatsapp, OPERATOR)) == []
 
 
 # --- tenancy ---------------------------------------------------------------------------------
@@ -173,14 +176,14 @@ def _params(name: str, project: str, session_of_b: str) -> dict:
 
 @pytest.mark.parametrize("name", list(QUERIES))
 def test_a_query_for_project_a_never_returns_project_bs_rows(stack, dataset, name):  # noqa: F811
-    b_session = records(run("sessions_list", {"project": dataset["b"], **RANGE}))
+    b_session = records(run("sessions_list", {"project": dataset["b"], **RANGE}, OPERATOR))
     b_ids = {r["session_id"] for r in b_session}
     assert b_ids, "project B must have sessions for this test to mean anything"
     b_session_id = next(iter(b_ids))
     # B's own query sees B's markers (so their absence from A's results is meaningful)…
-    mine = str(records(run(name, _params(name, dataset["b"], b_session_id))))
+    mine = str(records(run(name, _params(name, dataset["b"], b_session_id), OPERATOR)))
     # …and A's query, even when asked for B's session, never shows them.
-    theirs = str(records(run(name, _params(name, dataset["a"], b_session_id))))
+    theirs = str(records(run(name, _params(name, dataset["a"], b_session_id), OPERATOR)))
     for marker in ("b-only", "BOnlyError", "B-PIN", "b-anon", "+254722000002", *b_ids):
         assert marker not in theirs, f"{name} for A returned B's {marker}"
     if name not in ("live_events", "events_per_minute", "events_by_day", "dau",
@@ -192,5 +195,5 @@ def test_a_query_for_project_a_never_returns_project_bs_rows(stack, dataset, nam
 
 def test_an_unknown_project_is_a_named_parameter_error(stack):
     with pytest.raises(QueryParamError) as info:
-        prepare("overview", {"project": f"nope-{uuid.uuid4().hex[:6]}", **RANGE})
+        prepare("overview", {"project": f"nope-{uuid.uuid4().hex[:6]}", **RANGE}, OPERATOR)
     assert info.value.param == "project"

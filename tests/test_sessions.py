@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from config.metadata.access import OPERATOR
 from tests.sessions_helpers import (
     at,
     crm,
@@ -140,5 +141,5 @@ def test_campaign_recipients_are_not_daily_active(stack):
     post_web(stack, p, [web("page_view", at(20), anon="visitor")])
     stack.drain()
     day = at(0).date().isoformat()
-    frame = run("dau", {"project": p["project_id"], "from": day, "to": day})
+    frame = run("dau", {"project": p["project_id"], "from": day, "to": day}, OPERATOR)
     assert frame["people"].tolist() == [2]  # the replier and the web visitor

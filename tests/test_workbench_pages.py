@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from config.metadata import tokens, users
+from config.metadata.access import OPERATOR
 from tests.conftest import make_event
 from tests.test_api import api  # noqa: F401 - the API program, started once for this module
 from tests.test_queries_dataset import KPIS, RANGE, crm, dataset, post_crm, post_web  # noqa: F401
@@ -144,7 +145,7 @@ def test_sessions_list_filters_and_timeline(stack, dataset, analyst):  # noqa: F
 def test_a_shared_session_link_opens_its_timeline(stack, dataset, analyst):  # noqa: F811
     from queries.runner import run
 
-    conv = run("sessions_list", {"project": dataset["a"], **RANGE, "channel": "whatsapp"})
+    conv = run("sessions_list", {"project": dataset["a"], **RANGE, "channel": "whatsapp"}, OPERATOR)
     sid = conv["session_id"][0]
     at = signed_in_app(analyst, url_params(dataset["a"], session=sid))
     at.switch_page("app_pages/sessions.py").run()

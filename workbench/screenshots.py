@@ -205,6 +205,7 @@ def _default_project() -> str:
 
 def _a_session(query: dict[str, Any]) -> str | None:
     """A session worth showing on the Sessions page: a converted one in the range, else any."""
+    from config.metadata.access import OPERATOR
     from config.metadata.projects import get_project
     from queries.runner import run
     from queries.timerange import preset_dates, today_in
@@ -219,7 +220,7 @@ def _a_session(query: dict[str, Any]) -> str | None:
     params = {"project": query["project"], "from": str(date_from), "to": str(date_to),
               "limit": 1}
     for converted in ("yes", "any"):
-        found = run("sessions_list", {**params, "converted": converted})
+        found = run("sessions_list", {**params, "converted": converted}, OPERATOR)
         if not found.empty:
             return str(found["session_id"].iloc[0])
     return None
