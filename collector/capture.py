@@ -52,7 +52,8 @@ async def capture(request: web.Request) -> web.Response:
         )
     sent_at = parse_time(sent_at_raw) if sent_at_raw is not None else None
     if sent_at_raw is not None and sent_at is None:
-        return json_error(400, f"sent_at: {sent_at_raw!r} is not an ISO 8601 timestamp")
+        return json_error(400, f"sent_at: {str(sent_at_raw)[:40]!r} is not an ISO 8601 timestamp "
+                               "from 1970 to 2199")
 
     ip = client_ip(request)
     outcome = Outcome()

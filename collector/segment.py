@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,7 +26,7 @@ from collector.ingest import (
     json_error,
     require_project,
 )
-from collector.validation import as_utc, correct_skew, error_messages, parse_time
+from collector.validation import ClientTime, as_utc, correct_skew, error_messages, parse_time
 from processor.identifiers import clean_id, normalize_email, normalize_phone
 from processor.record import EventRecord
 
@@ -37,23 +37,41 @@ TYPES = {"track", "page", "identify", "screen", "group", "alias"}
 SHORT = {"t": "track", "p": "page", "i": "identify", "s": "screen", "g": "group", "a": "alias"}
 
 
+Id = Annotated[str, Field(max_length=200)] | int  # the same bound as /v1/capture's ids
+
+
+class SegmentContext(BaseModel):
+    """The context fields Njia reads, typed: `context.traits = "x"` or `context.page = 5` failed
+    the whole batch with a TypeError (a 500, so SDKs retried it forever); now the message alone
+    is rejected. Everything else an SDK sends is kept as is."""
+
+    model_config = ConfigDict(extra="allow")
+
+    page: dict[str, Any] | None = None
+    traits: dict[str, Any] | None = None
+    ip: str | None = Field(None, max_length=100)
+    sessionId: Id | None = None  # noqa: N815 - Segment's names
+    userAgent: str | None = None  # noqa: N815
+    library: dict[str, Any] | None = None
+
+
 class SegmentMessage(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     type: str
     messageId: str | None = Field(None, max_length=200)  # noqa: N815 - Segment's names
-    anonymousId: str | int | None = None  # noqa: N815
-    userId: str | int | None = None  # noqa: N815
-    timestamp: datetime | None = None
-    originalTimestamp: datetime | None = None  # noqa: N815
-    sentAt: datetime | None = None  # noqa: N815
+    anonymousId: Id | None = None  # noqa: N815
+    userId: Id | None = None  # noqa: N815
+    timestamp: ClientTime | None = None
+    originalTimestamp: ClientTime | None = None  # noqa: N815
+    sentAt: ClientTime | None = None  # noqa: N815
     event: str | None = Field(None, max_length=200)
     name: str | None = None
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: SegmentContext = Field(default_factory=SegmentContext)
     properties: dict[str, Any] = Field(default_factory=dict)
     traits: dict[str, Any] = Field(default_factory=dict)
-    previousId: str | None = None  # noqa: N815
-    groupId: str | None = None  # noqa: N815
+    previousId: Id | None = None  # noqa: N815
+    groupId: Id | None = None  # noqa: N815
 
 
 def event_uuid(message_id: str | None) -> uuid.UUID:
@@ -75,12 +93,12 @@ def event_name(msg: SegmentMessage) -> str:
 
 def to_record(msg: SegmentMessage, project_id: str, received_at: datetime,
               batch_sent_at: datetime | None, ip: str, region: str) -> EventRecord:
-    ctx = dict(msg.context)
-    traits = {**(ctx.get("traits") or {}), **msg.traits}
+    ctx = msg.context.model_dump(exclude_none=True)
+    traits = {**(msg.context.traits or {}), **msg.traits}
     props = dict(msg.properties)
     if msg.type == "page":
         # Segment puts page fields in properties; Njia's context.page holds them for every page.
-        page = dict(ctx.get("page") or {})
+        page = dict(msg.context.page or {})
         for key in ("path", "url", "title", "referrer"):
             if key in props and key not in page:
                 page[key] = props[key]
@@ -88,9 +106,9 @@ def to_record(msg: SegmentMessage, project_id: str, received_at: datetime,
         if msg.name:
             props.setdefault("name", msg.name)
     if msg.previousId:
-        props["previous_id"] = msg.previousId
+        props["previous_id"] = str(msg.previousId)
     if msg.groupId:
-        props["group_id"] = msg.groupId
+        props["group_id"] = str(msg.groupId)
     ts = msg.timestamp or msg.originalTimestamp or received_at
     sent_at = msg.sentAt or batch_sent_at
     return EventRecord(
@@ -105,8 +123,8 @@ def to_record(msg: SegmentMessage, project_id: str, received_at: datetime,
         anonymous_id=clean_id(msg.anonymousId) or (clean_id(msg.previousId)
                                                    if msg.type == "alias" else ""),
         user_id=clean_id(msg.userId),
-        session_id=clean_id(ctx.get("sessionId")),
-        ip=str(ctx.get("ip") or ip),
+        session_id=clean_id(msg.context.sessionId),
+        ip=msg.context.ip or ip,
         phone=normalize_phone(traits.get("phone"), region) or "",
         email=normalize_email(traits.get("email")) or "",
         context=ctx,

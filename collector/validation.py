@@ -4,12 +4,40 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from processor.identifiers import clean_id, normalize_email, normalize_phone
 from processor.record import EventRecord
+
+# Client times outside these bounds are refused at the edge: a time near year 1 or 9999 overflows
+# `datetime` once converted to UTC or corrected for skew (a 500 before), and ClickHouse's
+# DateTime64 holds 1900–2299 only. Anything this old is rejected by the maximum age anyway.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def client_time(value: datetime) -> datetime:
+    """`value` in UTC, or ValueError when it is outside [EARLIEST, LATEST)."""
+    try:
+        utc = as_utc(value)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"{value.isoformat()} is out of range (from {EARLIEST.year} to "
+                         f"{LATEST.year - 1})")
+    return utc
+
+
+ClientTime = Annotated[datetime, AfterValidator(client_time)]
 
 
 class PageContext(BaseModel):
@@ -37,7 +65,7 @@ class CaptureEvent(BaseModel):
 
     event_id: uuid.UUID
     event_name: str = Field(min_length=1, max_length=200)
-    timestamp: datetime
+    timestamp: ClientTime
     anonymous_id: str | None = Field(None, max_length=200)
     user_id: str | None = Field(None, max_length=200)
     session_id: str | None = Field(None, max_length=200)
@@ -63,13 +91,13 @@ def error_messages(exc: ValidationError) -> list[str]:
 
 
 def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time in UTC, or None when it is not one or is out of range."""
     if not isinstance(value, str | datetime):
         return None
     try:
-        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return client_time(value if isinstance(value, datetime) else datetime.fromisoformat(value))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def correct_skew(timestamp: datetime, sent_at: datetime | None, received_at: datetime) -> datetime:
@@ -83,12 +111,13 @@ def check_age(
     timestamp: datetime, received_at: datetime, max_age_seconds: int, max_future_seconds: int
 ) -> str | None:
     """Reason to reject an event for its time, or None when it is within the accepted window."""
-    if timestamp < received_at - timedelta(seconds=max_age_seconds):
+    # Compared as differences: received_at − max age would overflow for a huge project setting.
+    if received_at - timestamp > timedelta(seconds=max_age_seconds):
         return (
             f"timestamp: {timestamp.isoformat()} is older than the project's maximum event age "
             f"({max_age_seconds} s); raise it with `njia project set P max_event_age=30d`"
         )
-    if timestamp > received_at + timedelta(seconds=max_future_seconds):
+    if timestamp - received_at > timedelta(seconds=max_future_seconds):
         return (
             f"timestamp: {timestamp.isoformat()} is more than {max_future_seconds} s in the future"
         )

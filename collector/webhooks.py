@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from collector.body import parse_json, read_raw
 from collector.ingest import Outcome, accept, admit, json_error, require_project
-from collector.validation import as_utc, error_messages
+from collector.validation import ClientTime, as_utc, error_messages
 from processor.identifiers import clean_id, normalize_email, normalize_phone
 from processor.record import EventRecord
 
@@ -77,7 +77,7 @@ class CrmEnvelope(BaseModel):
 
     id: str | int
     event: str = Field(min_length=1, max_length=200)
-    timestamp: datetime
+    timestamp: ClientTime
     data: CrmData = Field(default_factory=CrmData)
 
 
@@ -154,6 +154,9 @@ async def crm_webhook(request: web.Request) -> web.Response:
                                f"{settings.max_batch_events}")
     outcome = Outcome()
     for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            outcome.reject(index, ["envelope: expected a JSON object"], "validation")
+            continue
         try:
             envelope = CrmEnvelope.model_validate(item)
         except ValidationError as exc:
