@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +48,16 @@ ROUTES = [
 @pytest.fixture(scope="module")
 def project(stack) -> dict[str, str]:  # noqa: ANN001
     return stack.project()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collector_log_is_clean(stack) -> Iterator[None]:  # noqa: ANN001
+    """No hostile request may leave a traceback in the collector's log: that was an
+    unauthenticated way to fill it (one RecursionError traceback per 10 KB request)."""
+    start = len(stack.collector.output())
+    yield
+    written = stack.collector.output()[start:]
+    assert "Traceback" not in written, written[written.index("Traceback") - 300:][:3000]
 
 
 def sign(raw: bytes, secret: str) -> str:
