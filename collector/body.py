@@ -121,8 +121,14 @@ async def read_raw(request: web.Request) -> bytes:
         # A Content-Encoding that does not decode (or a body cut short): the client's fault.
         encoding = request.headers.get("Content-Encoding", "identity")
         detail = getattr(exc.__cause__, "message", None) or str(exc)
-        raise bad_request(f"body: cannot read it with Content-Encoding {encoding!r}: "
-                          f"{detail.strip()}") from None
+        error = bad_request(f"body: cannot read it with Content-Encoding {encoding!r}: "
+                            f"{detail.strip()}")
+        # The rest of this body cannot be read: close the connection after the answer, and mark
+        # the body finished so aiohttp does not drain it after the handler and log the same
+        # error again as an "Unhandled exception" with a traceback (once per hostile request).
+        request.content.feed_eof()
+        error.force_close()
+        raise error from None
 
 
 async def read_json(request: web.Request) -> Any:
