@@ -183,3 +183,34 @@ def test_metrics_reflect_counters(stack):
     assert values["njia_stream_pending"] == 0
     assert "njia_processor_dead_lettered_total" in values
     assert "njia_deadletters" in values
+
+
+def test_health_says_down_without_internal_errors(stack, tmp_path):
+    """Health is public: it says up/down, never exception text, hosts, ports or credentials;
+    the collector's log has the reason."""
+    redis_port, warehouse_port = free_port(), free_port()
+    env = dict(stack.env, REDIS_URL=f"redis://:hunter2@127.0.0.1:{redis_port}/0",
+               CLICKHOUSE_URL=f"http://njia:hunter2@127.0.0.1:{warehouse_port}/njia",
+               COLLECTOR_PORT=str(free_port()))
+    port = env["COLLECTOR_PORT"]
+    collector = start_program("collector.app", ["--host", "127.0.0.1", "--port", port], env,
+                              tmp_path / "collector.log")
+    try:
+        url = f"http://127.0.0.1:{port}/v1/health"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                health = requests.get(url, timeout=10)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, collector.output()[-2000:]
+                time.sleep(0.1)
+        assert health.status_code == 503
+        assert health.json() == {"status": "down", "redis": "down", "warehouse": "down"}
+        for secret in (str(redis_port), str(warehouse_port), "127.0.0.1", "hunter2", "Error"):
+            assert secret not in health.text
+        logged = collector.output()
+        assert "health: redis is down" in logged and "health: warehouse is down" in logged
+        assert "hunter2" not in logged  # the reason, not the credentials
+    finally:
+        collector.stop()
