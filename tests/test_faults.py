@@ -86,7 +86,8 @@ def test_processor_backs_off_during_outage_then_catches_up(stack, tmp_path, monk
         assert not done.is_set()
         r = stack.redis.client()
         assert r.hget("njia:metrics:processor", "outage_retries") is not None
-        wh2 = start_warehouse(tmp_path / "wh", port=wh.port)
+        wh2 = start_warehouse(tmp_path / "wh", port=wh.port,
+                              passwords=(wh.writer_password, wh.reader_password))
         try:
             assert done.wait(30)
             from queries.client import new_client

@@ -138,8 +138,10 @@ def start_warehouse(
     query_connections: int = 4,
     insert_connections: int = 2,
     extra_args: list[str] | None = None,
+    passwords: tuple[str, str] | None = None,
 ) -> WarehouseProcess:
-    """Start the warehouse with its data under `directory` and wait until it answers /ping."""
+    """Start the warehouse with its data under `directory` and wait until it answers /ping.
+    `passwords` (writer, reader) keep a restarted warehouse's users; new ones by default."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     port = port or _free_port()
@@ -161,7 +163,8 @@ def start_warehouse(
         str(insert_connections),
         *(extra_args or []),
     ]
-    writer_password, reader_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    writer_password, reader_password = passwords or (secrets.token_urlsafe(16),
+                                                     secrets.token_urlsafe(16))
     env = dict(os.environ)
     env["WAREHOUSE_WRITER_PASSWORD"] = writer_password
     env["WAREHOUSE_READER_PASSWORD"] = reader_password
