@@ -101,3 +101,40 @@ def test_alias_links_the_previous_id(stack):
     graph = IdentityGraph(stack.redis.client())
     assert graph.person_of(p["project_id"], "anon:anon-before-signup") == \
         graph.person_of(p["project_id"], "user:A009988776Z")
+
+
+def test_settings_document_ignores_forwarded_host_from_untrusted_peers(stack):
+    """Anyone could otherwise point analytics.js (apiHost) at their own host through a page
+    that loads the settings via a cache or a shared proxy: X-Forwarded-* count only from
+    TRUSTED_PROXIES, the same rule as the client IP (the test collector trusts none)."""
+    p = stack.project()
+    r = requests.get(f"{stack.collector_url}/v1/projects/{p['write_key']}/settings",
+                     headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"},
+                     timeout=10)
+    seg = r.json()["integrations"]["Segment.io"]
+    assert seg["apiHost"] == stack.collector_url.removeprefix("http://") + "/v1"
+    assert seg["protocol"] == "http"
+
+
+async def test_settings_document_honours_forwarded_host_from_a_trusted_proxy(stack,
+                                                                             aiohttp_client):
+    from collector.app import build_app
+    from config.settings import get_settings
+
+    p = stack.project()
+    trusting = get_settings().model_copy(update={"trusted_proxies": ["127.0.0.1/32"]})
+    client = await aiohttp_client(build_app(trusting))
+    path = f"/v1/projects/{p['write_key']}/settings"
+    r = await client.get(path, headers={"X-Forwarded-Host": "njia.kra.go.ke",
+                                        "X-Forwarded-Proto": "https"})
+    seg = (await r.json())["integrations"]["Segment.io"]
+    assert (seg["apiHost"], seg["protocol"]) == ("njia.kra.go.ke/v1", "https")
+    # A chain of proxies: the value the nearest (trusted) proxy added counts.
+    r = await client.get(path, headers={"X-Forwarded-Host": "evil.example, njia.kra.go.ke",
+                                        "X-Forwarded-Proto": "http, https"})
+    seg = (await r.json())["integrations"]["Segment.io"]
+    assert (seg["apiHost"], seg["protocol"]) == ("njia.kra.go.ke/v1", "https")
+    # Not a host or not a scheme: ignored, even from a trusted proxy.
+    r = await client.get(path, headers={"X-Forwarded-Host": "a/b?c", "X-Forwarded-Proto": "ftp"})
+    seg = (await r.json())["integrations"]["Segment.io"]
+    assert seg["apiHost"] != "a/b?c/v1" and seg["protocol"] == "http"
