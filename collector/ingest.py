@@ -11,6 +11,7 @@ import base64
 import ipaddress
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,18 +69,45 @@ async def require_project(request: web.Request, body: Any = None) -> Project:
     return project
 
 
+def from_trusted_proxy(request: web.Request) -> bool:
+    """The one rule for every X-Forwarded-* header: honoured only when the connection's peer is
+    in TRUSTED_PROXIES; from anyone else they are whatever the client wrote."""
+    return _in_networks(request.remote or "", request.app["trusted_proxies"])
+
+
 def client_ip(request: web.Request) -> str:
     """The connection's peer, or the X-Forwarded-For client when the peer is a trusted proxy."""
     peer = request.remote or ""
     proxies = request.app["trusted_proxies"]
     forwarded = request.headers.get("X-Forwarded-For")
-    if not forwarded or not _in_networks(peer, proxies):
+    if not forwarded or not from_trusted_proxy(request):
         return peer
     # Walk from the right: the first address not ours is the client.
     for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
         if not _in_networks(hop, proxies):
             return hop
     return peer
+
+
+_HOST_RE = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+
+def public_origin(request: web.Request) -> tuple[str, str]:
+    """(scheme, host) the client reached us at: X-Forwarded-Proto/-Host from a trusted proxy
+    (the value the nearest proxy added, i.e. the rightmost), else the connection's own."""
+    scheme, host = request.scheme, request.host
+    if from_trusted_proxy(request):
+        proto = _last(request.headers.get("X-Forwarded-Proto")).lower()
+        forwarded_host = _last(request.headers.get("X-Forwarded-Host"))
+        if proto in ("http", "https"):
+            scheme = proto
+        if _HOST_RE.match(forwarded_host):
+            host = forwarded_host
+    return scheme, host
+
+
+def _last(header: str | None) -> str:
+    return (header or "").rsplit(",", 1)[-1].strip()
 
 
 def _in_networks(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:

@@ -24,6 +24,7 @@ from collector.ingest import (
     admit,
     client_ip,
     json_error,
+    public_origin,
     require_project,
 )
 from collector.validation import ClientTime, as_utc, correct_skew, error_messages, parse_time
@@ -182,8 +183,7 @@ async def settings_document(request: web.Request) -> web.Response:
     key = request.match_info["write_key"]
     if await request.app["keys"].project(key) is None:
         return json_error(404, "unknown write key")
-    host = request.headers.get("X-Forwarded-Host") or request.host
-    proto = request.headers.get("X-Forwarded-Proto") or request.scheme
+    proto, host = public_origin(request)
     return web.json_response({
         "integrations": {"Segment.io": {"apiKey": key, "apiHost": f"{host}/v1",
                                         "protocol": proto, "unbundledIntegrations": []}},
