@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     # Signs the workbench's login cookie. Demo mode generates one under data_dir (so restarts
     # do not log everyone out); production refuses to start the workbench without it.
     cookie_key: str | None = Field(None, alias="NJIA_COOKIE_KEY")
+    # Failed workbench sign-ins: after this many for one user name (or, higher because an
+    # office shares one address, from one client address), each further try waits
+    # SIGNIN_DELAY_SECONDS, doubled per further failure up to SIGNIN_MAX_DELAY_SECONDS.
+    signin_max_failures: int = Field(5, alias="SIGNIN_MAX_FAILURES")
+    signin_max_failures_per_address: int = Field(20, alias="SIGNIN_MAX_FAILURES_PER_ADDRESS")
+    signin_delay_seconds: int = Field(30, alias="SIGNIN_DELAY_SECONDS")
+    signin_max_delay_seconds: int = Field(900, alias="SIGNIN_MAX_DELAY_SECONDS")
 
     # Collector limits.
     max_body_bytes: int = Field(1024 * 1024, alias="MAX_BODY_BYTES")

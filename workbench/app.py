@@ -13,6 +13,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from config.settings import get_settings  # noqa: E402
 from workbench import auth, filters, landing  # noqa: E402
 
 st.set_page_config(page_title="Njia", page_icon="🧭", layout="wide")
@@ -26,23 +27,22 @@ PAGES = [  # (file, title, icon, url path)
 ]
 
 try:
-    authn = auth.authenticator()
+    auth.cookie_key(get_settings())  # production: no key, no sign-in
 except auth.CookieKeyMissing as exc:
     st.error(str(exc))
     st.stop()
 
-if not auth.signed_in():
-    authn.login(location="unrendered")  # a valid cookie signs in without the form
+# First, before anything can rerun or stop: a cookie write the browser has not confirmed yet.
+auth.sync_cookie()
+# Checked against the store on every run: a sign-in ended elsewhere (sign-out in another tab,
+# user removed, new password) shows the landing from this run on.
 user = auth.current_user()
-if user is None and auth.signed_in():
-    # Signed in as someone the store no longer knows (removed meanwhile): sign them out.
-    authn.logout(location="unrendered")
 
 if user is None:
     # Only the landing renders, whatever page was asked for: a shared link to /sessions?… shows
     # the sign-in form and, once signed in, the page it names (the URL is kept).
     def sign_in_page() -> None:
-        landing.render(authn)
+        landing.render()
 
     st.navigation(
         [st.Page(sign_in_page, title="Sign in", url_path="signin", default=True)]
@@ -53,9 +53,8 @@ if user is None:
 
 st.sidebar.markdown(f"**{user.name}** · {user.role}")
 filters.sidebar(user)
-authn.logout("Sign out", location="sidebar", key="njia_logout")
-if not auth.signed_in():
-    st.rerun()
+# A callback runs before the next run, so that run already draws the landing.
+st.sidebar.button("Sign out", key="njia_logout", on_click=auth.sign_out)
 
 allowed = PAGES if user.is_admin else [p for p in PAGES if p[3] != "admin"]
 st.navigation([st.Page(file, title=title, icon=icon, url_path=path, default=i == 0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from workbench.auth import login_form
 
@@ -26,14 +25,14 @@ ABOUT = (
 )
 
 
-def render(authn: stauth.Authenticate) -> None:
+def render() -> None:
     st.title(":material/explore: Njia")
     st.caption("Cross-channel journey analytics for the Kenya Revenue Authority")
     about, form = st.columns([3, 2], gap="large")
     with about:
         st.markdown(ABOUT)
     with form:
-        login_form(authn)
+        login_form()
     shots = [(SCREENSHOTS / name, caption) for name, caption in SHOWCASE
              if (SCREENSHOTS / name).exists()]
     if shots:

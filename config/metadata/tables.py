@@ -63,3 +63,31 @@ users = sa.Table(
     sa.Column("projects", sa.JSON, nullable=False, default=list),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# One row per workbench sign-in. The browser's cookie carries a random secret; the store keeps
+# only its SHA-256 (the session id), so a copy of the store cannot be turned into a cookie.
+# Sign-out, removing the user and a new password set revoked_at: the cookie then signs no one
+# in, wherever it is replayed from.
+signins = sa.Table(
+    "signins",
+    metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    # Where the sign-in came from, for the record (the client address the throttle uses).
+    sa.Column("address", sa.String(64), nullable=False, default=""),
+)
+
+# Failed sign-ins per user name and per client address, shared by every workbench process.
+# The key is a SHA-256 of "user:<name>" or "address:<ip>": a password typed into the user name
+# box is never stored in clear.
+signin_failures = sa.Table(
+    "signin_failures",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
+)

@@ -1,7 +1,8 @@
 """Workbench users: bcrypt password hashes, a role (admin / analyst) and the projects they see.
 
-The metadata store is where users live; streamlit-authenticator gets them as a credentials dict
-(`credentials()`), already hashed. A `users.yaml` in streamlit-authenticator's format may be
+The metadata store is where users live, with bcrypt hashes only; the workbench signs them in
+with `verify_password` (workbench/auth.py) and keeps each sign-in in `signins`, which removing a
+user or setting a new password ends. A `users.yaml` in streamlit-authenticator's format may be
 imported once (`import_yaml`), but it is not read at run time.
 """
 
@@ -11,12 +12,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 import sqlalchemy as sa
 
+from config.metadata import signins
 from config.metadata.db import engine
 from config.metadata.projects import get_project
 from config.metadata.tables import users
@@ -76,7 +79,7 @@ def hash_password(password: str) -> str:
 
 
 def _check_username(username: str) -> str:
-    # streamlit-authenticator lower-cases usernames; keep them lower-case here too.
+    # User names are case-insensitive: kept lower-case, as the sign-in form looks them up.
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise UserError(
@@ -155,7 +158,9 @@ def _update(username: str, **values: Any) -> User:
 
 
 def set_password(username: str, password: str) -> None:
-    _update(username, password_hash=hash_password(password))
+    """A new password; every sign-in made with the old one ends (whoever knew it is out)."""
+    user = _update(username, password_hash=hash_password(password))
+    signins.revoke_user(user.username)
 
 
 def set_role(username: str, role: str) -> User:
@@ -167,9 +172,18 @@ def set_projects(username: str, projects: Iterable[str]) -> User:
 
 
 def remove_user(username: str) -> None:
+    """Remove the user and end their sign-ins (their cookies sign no one in any more)."""
     user = require_user(username)
     with engine().begin() as conn:
         conn.execute(users.delete().where(users.c.username == user.username))
+    signins.revoke_user(user.username)
+
+
+@cache
+def _no_such_user_hash() -> str:
+    """Checked when the user name is unknown, so a wrong name takes as long as a wrong
+    password (the time taken does not tell which names exist). Made once, when first needed."""
+    return bcrypt.hashpw(b"no such user", bcrypt.gensalt()).decode()
 
 
 def verify_password(username: str, password: str) -> bool:
@@ -177,22 +191,11 @@ def verify_password(username: str, password: str) -> bool:
         row = conn.execute(
             sa.select(users.c.password_hash).where(users.c.username == username.strip().lower())
         ).first()
-    if row is None:
-        return False
-    return bcrypt.checkpw(password.encode(), row.password_hash.encode())
-
-
-def credentials() -> dict[str, Any]:
-    """Users in streamlit-authenticator's credentials format (bcrypt hashes only)."""
-    with engine().connect() as conn:
-        rows = conn.execute(sa.select(users)).all()
-    return {
-        "usernames": {
-            r.username: {"name": r.name, "email": r.email or f"{r.username}@localhost",
-                         "password": r.password_hash, "roles": [r.role]}
-            for r in rows
-        }
-    }
+    secret = password.encode()
+    if len(secret) > MAX_PASSWORD_BYTES:
+        return False  # no stored password is longer (bcrypt 5 refuses to check one either)
+    stored = row.password_hash if row is not None else _no_such_user_hash()
+    return bcrypt.checkpw(secret, stored.encode()) and row is not None
 
 
 def import_yaml(path: Path) -> list[str]:
