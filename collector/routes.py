@@ -13,4 +13,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/webhooks/crm", crm_webhook)
     app.router.add_post("/v1/webhooks/crm/{write_key}", crm_webhook)
     add_segment_routes(app)
-    add_sdk_routes(app)
+    add_sdk_routes(app, demo_page_enabled=app["settings"].serve_demo_page)

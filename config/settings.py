@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] | None = Field(None, alias="CORS_ORIGINS")
     default_phone_region: str = Field("KE", alias="DEFAULT_PHONE_REGION")
     max_future_seconds: int = Field(24 * 3600, alias="MAX_FUTURE_SECONDS")
+    # The collector's /demo/ page (a KRA-branded form that sends test events). Unset: served in
+    # demo mode, not in production (404).
+    demo_page_enabled: bool | None = Field(None, alias="DEMO_PAGE_ENABLED")
 
     # Processor.
     processor_numprocs: int = Field(1, alias="PROCESSOR_NUMPROCS")
@@ -117,6 +120,12 @@ class Settings(BaseSettings):
         if self.cors_origins is not None:
             return self.cors_origins
         return ["*"] if self.mode == "demo" else []
+
+    @property
+    def serve_demo_page(self) -> bool:
+        if self.demo_page_enabled is not None:
+            return self.demo_page_enabled
+        return self.mode == "demo"
 
     @property
     def embedded_redis(self) -> bool:
