@@ -135,3 +135,78 @@ def test_invalid_envelopes_are_rejected_with_reasons(stack):
     assert [x["index"] for x in body["rejected"]] == [0, 1]
     assert any("id" in e for e in body["rejected"][0]["errors"])
     assert "older than" in body["rejected"][1]["errors"][0]
+
+
+def _accepted_with(stack, project, secret, crm_id):
+    """Post one signed envelope until the collector's secret cache agrees (KEY_CACHE_SECONDS)."""
+    return post_crm(stack, project, envelope("message.read", crm_id), secret=secret).status_code
+
+
+def _eventually(check, expected, timeout=5.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (value := check()) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+def test_rotated_webhook_secret_overlaps_for_the_default_window(stack, monkeypatch):
+    """A CRM switches over during the window (WEBHOOK_SECRET_OVERLAP_SECONDS, default 24 h):
+    both secrets verify in it, only the new one after it."""
+    from config.metadata import projects
+
+    p = stack.project()
+    old = p["webhook_secret"]
+    new = projects.rotate_webhook_secret(p["project_id"])
+    assert new != old
+    assert projects.webhook_secrets_for(p["project_id"]) == [new, old]  # newest first
+    assert _eventually(lambda: _accepted_with(stack, p, new, "r-new"), 200) == 200
+    assert _accepted_with(stack, p, old, "r-old") == 200
+
+    real_now = projects._now
+    monkeypatch.setattr(projects, "_now", lambda: real_now() + timedelta(hours=23, minutes=59))
+    assert projects.webhook_secrets_for(p["project_id"]) == [new, old]
+    monkeypatch.setattr(projects, "_now", lambda: real_now() + timedelta(hours=24, minutes=1))
+    assert projects.webhook_secrets_for(p["project_id"]) == [new]
+
+
+def test_old_webhook_secret_fails_after_the_window(stack):
+    from config.metadata import projects
+
+    p = stack.project()
+    old = p["webhook_secret"]
+    new = projects.rotate_webhook_secret(p["project_id"], overlap_seconds=3)
+    assert _eventually(lambda: _accepted_with(stack, p, new, "w-new"), 200) == 200
+    assert _accepted_with(stack, p, old, "w-old") == 200  # still in the window
+    assert _eventually(lambda: _accepted_with(stack, p, old, "w-old-2"), 401, 10) == 401
+    assert _accepted_with(stack, p, new, "w-new-2") == 200
+    stack.drain()
+    assert stack.count(p["project_id"]) == 3
+
+
+def test_a_second_rotation_does_not_extend_an_older_secret(stack, monkeypatch):
+    """Rotating twice in the window keeps the first secret's deadline: an old (perhaps leaked)
+    secret never lives longer than one window after it was replaced."""
+    from config.metadata import projects
+
+    p = stack.project()
+    first = p["webhook_secret"]
+    second = projects.rotate_webhook_secret(p["project_id"])
+    real_now = projects._now
+    monkeypatch.setattr(projects, "_now", lambda: real_now() + timedelta(hours=12))
+    third = projects.rotate_webhook_secret(p["project_id"])
+    assert projects.webhook_secrets_for(p["project_id"]) == [third, second, first]
+    monkeypatch.setattr(projects, "_now", lambda: real_now() + timedelta(hours=25))
+    assert projects.webhook_secrets_for(p["project_id"]) == [third, second]
+    monkeypatch.setattr(projects, "_now", lambda: real_now() + timedelta(hours=37))
+    assert projects.webhook_secrets_for(p["project_id"]) == [third]
+
+
+def test_rotation_without_overlap_revokes_at_once(stack):
+    """For a leaked secret: overlap 0 revokes the old one now."""
+    from config.metadata import projects
+
+    p = stack.project()
+    new = projects.rotate_webhook_secret(p["project_id"], overlap_seconds=0)
+    assert projects.webhook_secrets_for(p["project_id"]) == [new]
