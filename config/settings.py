@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # The collector's /demo/ page (a KRA-branded form that sends test events). Unset: served in
     # demo mode, not in production (404).
     demo_page_enabled: bool | None = Field(None, alias="DEMO_PAGE_ENABLED")
+    # After `njia project rotate-secret`, the old webhook secret keeps verifying this long, so a
+    # CRM can switch over without losing events (0: revoked at once).
+    webhook_secret_overlap_seconds: int = Field(
+        24 * 3600, alias="WEBHOOK_SECRET_OVERLAP_SECONDS", ge=0
+    )
 
     # Processor.
     processor_numprocs: int = Field(1, alias="PROCESSOR_NUMPROCS")

@@ -180,9 +180,8 @@ def test_old_webhook_secret_fails_after_the_window(stack):
     assert _eventually(lambda: _accepted_with(stack, p, new, "w-new"), 200) == 200
     assert _accepted_with(stack, p, old, "w-old") == 200  # still in the window
     assert _eventually(lambda: _accepted_with(stack, p, old, "w-old-2"), 401, 10) == 401
+    assert _accepted_with(stack, p, old, "w-old-3") == 401
     assert _accepted_with(stack, p, new, "w-new-2") == 200
-    stack.drain()
-    assert stack.count(p["project_id"]) == 3
 
 
 def test_a_second_rotation_does_not_extend_an_older_secret(stack, monkeypatch):

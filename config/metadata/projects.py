@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from config.metadata import crypto
 from config.metadata.db import engine
 from config.metadata.tables import projects, webhook_secrets, write_keys
+from config.settings import get_settings
 
 PROJECT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -140,16 +141,23 @@ def project_for_write_key(key: str) -> Project | None:
 
 
 def webhook_secrets_for(project_id: str) -> list[str]:
-    """Active webhook secrets in clear, newest first (several during a rotation's overlap)."""
+    """Active webhook secrets in clear, newest first (several during a rotation's overlap).
+
+    A secret is active until its `revoked_at`, which a rotation sets in the future (the end of
+    the overlap window).
+    """
     with engine().connect() as conn:
         rows = conn.execute(
             sa.select(webhook_secrets.c.secret_encrypted)
-            .where(
-                webhook_secrets.c.project_id == project_id, webhook_secrets.c.revoked_at.is_(None)
-            )
+            .where(webhook_secrets.c.project_id == project_id, _active(_now()))
             .order_by(webhook_secrets.c.id.desc())
         ).all()
     return [crypto.decrypt(r.secret_encrypted) for r in rows]
+
+
+def _active(now: datetime) -> sa.ColumnElement[bool]:
+    revoked_at = webhook_secrets.c.revoked_at
+    return sa.or_(revoked_at.is_(None), revoked_at > now)
 
 
 def issue_write_key(project_id: str) -> str:
@@ -187,17 +195,29 @@ def rotate_write_key(project_id: str) -> str:
     return key
 
 
-def rotate_webhook_secret(project_id: str) -> str:
+def rotate_webhook_secret(project_id: str, overlap_seconds: int | None = None) -> str:
+    """Issue a new webhook secret (shown only now); the old ones keep verifying for the overlap
+    window (WEBHOOK_SECRET_OVERLAP_SECONDS, default 24 h) so a CRM can switch over without
+    losing events, then stop. `overlap_seconds=0` revokes them at once (a leaked secret).
+
+    An old secret's deadline is only ever brought forward: rotating again within the window
+    does not keep an older secret alive longer.
+    """
     require_project(project_id)
+    if overlap_seconds is None:
+        overlap_seconds = get_settings().webhook_secret_overlap_seconds
+    if overlap_seconds < 0:
+        raise ProjectError("the overlap of a webhook secret rotation cannot be negative")
     secret = crypto.new_secret("whsec")
     now = _now()
+    deadline = now + timedelta(seconds=overlap_seconds)
+    revoked_at = webhook_secrets.c.revoked_at
     with engine().begin() as conn:
         conn.execute(
             webhook_secrets.update()
-            .where(
-                webhook_secrets.c.project_id == project_id, webhook_secrets.c.revoked_at.is_(None)
-            )
-            .values(revoked_at=now)
+            .where(webhook_secrets.c.project_id == project_id,
+                   sa.or_(revoked_at.is_(None), revoked_at > deadline))
+            .values(revoked_at=deadline)
         )
         _insert_webhook_secret(conn, project_id, secret, now)
     return secret
