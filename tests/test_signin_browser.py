@@ -80,6 +80,7 @@ def sign_in_and_wait(driver: Any, name: str, role: str) -> dict[str, Any]:
 
 
 def sign_out(driver: Any) -> None:
+    settle(driver)  # the sidebar is drawn and stays: the button found is the one clicked
     button = next(b for b in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebar"] '
                                                                    'button')
                   if b.text.strip() == "Sign out")
