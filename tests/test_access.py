@@ -149,3 +149,54 @@ def test_one_token_runs_at_most_n_queries_at_once(stack, dataset, monkeypatch): 
             await client.close()
 
     assert asyncio.run(scenario()) == [200] * (limit + 2)
+
+
+# --- the workbench: every page and fragment asks the query layer -----------------------------
+
+
+def test_a_signed_in_page_sees_nothing_more_once_access_is_gone(stack, dataset):  # noqa: F811
+    from tests.test_workbench_auth import PASSWORD as APP_PASSWORD
+    from tests.test_workbench_auth import signed_in_app
+
+    name = f"acc-{uuid.uuid4().hex[:8]}"
+    users.add_user(name, APP_PASSWORD, role="analyst", projects=[dataset["a"]])
+    params = {"project": dataset["a"], "range": "custom", "dates": [RANGE["from"], RANGE["to"]]}
+    at = signed_in_app(name, params)
+    assert not at.exception and at.metric, "the Overview shows its KPIs while allowed"
+    users.remove_user(name)
+    at.run()
+    assert not at.exception
+    assert not at.metric
+    assert [t.label for t in at.text_input][:2] == ["Username", "Password"]
+
+
+def test_a_refusal_in_a_fragments_own_run_reruns_the_app(monkeypatch):
+    """The Live feed's tick runs its fragment alone, without the app's sign-in check: a refusal
+    there reruns the whole app (whose check then shows the sign-in form). In a full run, where
+    the app has checked already, it stops with the reason instead (a rerun would loop)."""
+    from types import SimpleNamespace
+
+    from workbench import data
+
+    class Rerun(Exception):
+        pass
+
+    def rerun(*, scope: str) -> None:
+        raise Rerun(scope)
+
+    monkeypatch.setattr(data.st, "rerun", rerun)
+    stopped: list[str] = []
+    monkeypatch.setattr(data.st, "error", stopped.append)
+    monkeypatch.setattr(data.st, "stop", lambda: (_ for _ in ()).throw(SystemExit))
+
+    monkeypatch.setattr(data, "get_script_run_ctx",
+                        lambda: SimpleNamespace(fragment_ids_this_run=["live-feed"]))
+    with pytest.raises(Rerun) as info:
+        data.refused(AccessDenied("gone"))
+    assert info.value.args == ("app",)
+
+    monkeypatch.setattr(data, "get_script_run_ctx",
+                        lambda: SimpleNamespace(fragment_ids_this_run=None))
+    with pytest.raises(SystemExit):
+        data.refused(AccessDenied("gone"))
+    assert stopped and "Access refused: gone" in stopped[0]
