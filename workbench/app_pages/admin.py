@@ -2,6 +2,8 @@
 
 Secrets (write keys, webhook secrets, read tokens) are shown once, right after they are made,
 and only as prefixes after that: the store keeps hashes (keys, tokens) or ciphertext (secrets).
+Every action goes through `config.metadata.admin`, which checks the role there and then; this
+page only decides what to draw.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from config.metadata import projects, tokens, users
+from config.metadata import admin, projects, users
+from config.metadata.access import AccessDenied
 from workbench import auth, data
 
 me = auth.current_user()
 if me is None or not me.is_admin:
     st.error("The Admin page is for administrators.")
     st.stop()
+principal = data.principal()
 
 st.title("Admin")
 
@@ -27,7 +31,10 @@ def reveal(title: str, secret: str, note: str = "") -> None:
     st.code(secret, language=None)
 
 
-visible = me.visible(p.project_id for p in projects.list_projects())
+try:
+    visible = admin.visible_projects(principal)
+except AccessDenied as exc:
+    data.refused(exc)
 projects_tab, tokens_tab, settings_tab, users_tab = st.tabs(
     ["Projects and keys", "Read tokens", "Project settings", "Users"])
 
@@ -49,12 +56,10 @@ with projects_tab:
         name = st.text_input("Project id", help="a-z, 0-9, '-' or '_'; e.g. kra-tax-app")
         if st.form_submit_button("Create project"):
             try:
-                created = projects.create_project(name)
-            except projects.ProjectError as exc:
+                created = admin.create_project(principal, name)
+            except (projects.ProjectError, AccessDenied) as exc:
                 st.error(str(exc))
             else:
-                if users.ALL_PROJECTS not in me.projects:
-                    users.set_projects(me.username, [*me.projects, created["project_id"]])
                 reveal(f"Project {created['project_id']} created. Write key",
                        created["write_key"], "the SDK sends it as X-Write-Key.")
                 reveal("Webhook secret", created["webhook_secret"],
@@ -67,15 +72,16 @@ with projects_tab:
                            key="admin_rotate_sure")
         c1, c2 = st.columns(2)
         if c1.button("Rotate write key", disabled=not sure, key="admin_rotate_key"):
-            reveal(f"New write key for {target}", projects.rotate_write_key(target))
+            reveal(f"New write key for {target}", admin.rotate_write_key(principal, target))
         if c2.button("Rotate webhook secret", disabled=not sure, key="admin_rotate_secret"):
-            reveal(f"New webhook secret for {target}", projects.rotate_webhook_secret(target))
+            reveal(f"New webhook secret for {target}",
+                   admin.rotate_webhook_secret(principal, target))
 
 # --- read tokens ---------------------------------------------------------------------------
 with tokens_tab:
     st.caption("Read tokens let KRA's other tools call the query API "
                "(`GET /api/v1/query/<name>`, `Authorization: Bearer …`), one project each.")
-    listed = [t for t in tokens.list_tokens() if t["project_id"] in visible]
+    listed = admin.list_tokens(principal)
     if not listed:
         st.info("No read token yet: create one below (it is shown only once).")
     st.dataframe(pd.DataFrame(listed, columns=["project_id", "name", "prefix", "created_at",
@@ -87,8 +93,8 @@ with tokens_tab:
             token_name = st.text_input("Used by", help="e.g. kra-bi-reports")
             if st.form_submit_button("Create token"):
                 try:
-                    made = tokens.create_token(project, token_name)
-                except projects.ProjectError as exc:
+                    made = admin.create_token(principal, project, token_name)
+                except (projects.ProjectError, AccessDenied) as exc:
                     st.error(str(exc))
                 else:
                     reveal(f"Read token for {project}", made["token"],
@@ -101,7 +107,7 @@ with tokens_tab:
                                       f"{active[i]['prefix']}…")
             if st.button("Revoke token", key="admin_revoke"):
                 token = active[int(choice)]
-                tokens.revoke_token(token["project_id"], token["prefix"])
+                admin.revoke_token(principal, token["project_id"], token["prefix"])
                 st.success(f"Revoked {token['prefix']}…")
                 st.rerun()
 
@@ -127,11 +133,11 @@ with settings_tab:
             if st.form_submit_button("Save settings"):
                 events = [e.strip() for e in conversions.split(",") if e.strip()]
                 try:
-                    projects.update_settings(
-                        project_id, timezone=tz, conversion_events=events,
+                    admin.update_settings(
+                        principal, project_id, timezone=tz, conversion_events=events,
                         max_event_age_seconds=int(max_age_days) * 86400,
                         conversation_timeout_seconds=int(timeout_min) * 60)
-                except (projects.ProjectError, ValueError) as exc:
+                except (projects.ProjectError, ValueError, AccessDenied) as exc:
                     st.error(str(exc))
                 else:
                     data.clear()  # numbers depend on these settings
@@ -139,7 +145,7 @@ with settings_tab:
 
 # --- users ---------------------------------------------------------------------------------
 def users_admin() -> None:
-    everyone = users.list_users()
+    everyone = admin.list_users(principal)
     st.dataframe(pd.DataFrame([{"username": u.username, "name": u.name, "email": u.email,
                                 "role": u.role, "projects": ", ".join(u.projects)}
                                for u in everyone]),
@@ -158,9 +164,9 @@ def users_admin() -> None:
         chosen = c2.multiselect("Projects ('*' = all)", project_choices)
         if st.form_submit_button("Add user"):
             try:
-                added = users.add_user(username, password, role=role, projects=chosen,
-                                       name=full_name, email=email)
-            except users.UserError as exc:
+                added = admin.add_user(principal, username, password, role=role,
+                                       projects=chosen, name=full_name, email=email)
+            except (users.UserError, AccessDenied) as exc:
                 st.error(str(exc))
             else:
                 st.success(f"Added {added.username} ({added.role}).")
@@ -179,15 +185,13 @@ def users_admin() -> None:
             if st.form_submit_button("Apply"):
                 try:
                     if remove:
-                        users.remove_user(picked.username)
+                        admin.remove_user(principal, picked.username)
                         st.success(f"Removed {picked.username}.")
                     else:
-                        users.set_role(picked.username, role)
-                        users.set_projects(picked.username, chosen)
-                        if new_password:
-                            users.set_password(picked.username, new_password)
+                        admin.update_user(principal, picked.username, role=role,
+                                          projects=chosen, password=new_password)
                         st.success(f"Updated {picked.username}.")
-                except users.UserError as exc:
+                except (users.UserError, AccessDenied) as exc:
                     st.error(str(exc))
 
 
