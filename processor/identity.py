@@ -25,6 +25,7 @@ from typing import Any
 import redis
 
 from processor.identifiers import clean_id
+from processor.masking import mask
 from processor.record import EventRecord
 
 log = logging.getLogger("njia.processor.identity")
@@ -172,7 +173,7 @@ class IdentityGraph:
                     frontier.append(other_s)
         if frontier:
             log.warning("identity component around %s exceeds %d identifiers; cut off",
-                        sorted(start)[:3], MAX_COMPONENT)
+                        [mask(n) for n in sorted(start)[:3]], MAX_COMPONENT)
         return seen, edges
 
     def _apply(self, project: str, new: Sequence[Link]) -> int:
@@ -186,7 +187,8 @@ class IdentityGraph:
             for link in new:
                 if anchors[link.a] != anchors[link.b]:
                     log.info("identity conflict in %s: %s and %s stay apart (two PINs: %s, %s)",
-                             project, link.a, link.b, anchors[link.a], anchors[link.b])
+                             project, mask(link.a), mask(link.b), mask(anchors[link.a]),
+                             mask(anchors[link.b]))
             ordered = sorted(nodes)
             current = pipe.hmget(_person_key(project), ordered)
             changed = {

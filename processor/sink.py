@@ -15,6 +15,8 @@ from typing import Any
 
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
+from processor.masking import mask_text
+
 log = logging.getLogger("njia.processor.sink")
 
 # ClickHouse error codes that say "the server cannot take anything now", not "this row is bad".
@@ -97,7 +99,8 @@ def _insert_range(
         if is_outage(exc):
             raise Outage(str(exc)) from exc
         if len(indices) == 1:
-            log.warning("row %d rejected by the warehouse: %s", indices[0], exc)
+            # The warehouse's error may quote the row's values (a constraint lists them).
+            log.warning("row %d rejected by the warehouse: %s", indices[0], mask_text(exc))
             result.poison.append((indices[0], f"{exc.__class__.__name__}: {exc}"[:2000]))
             return
         mid = len(indices) // 2

@@ -30,6 +30,7 @@ from config.settings import Settings, get_settings
 from processor import dedup, identity
 from processor.deadletter import dead_letter
 from processor.enrich import Enricher, default_enrichers
+from processor.masking import mask_text
 from processor.record import EventRecord
 from processor.rows import COLUMNS, to_row
 from processor.sink import Outage, insert_isolating_poison
@@ -173,7 +174,7 @@ class Processor:
                 if self.validation_hook:
                     self.validation_hook(entry.record)
             except (ValidationError, ValueError) as exc:
-                self._dead_letter(entry, f"invalid event: {exc}", "validation")
+                self._dead_letter(entry, f"invalid event: {_problems(exc)}", "validation")
                 continue
             valid.append(entry)
 
@@ -189,7 +190,7 @@ class Processor:
                     return
                 log.error(
                     "warehouse outage (%s); retrying %d events in %.1f s",
-                    str(exc)[:300],
+                    mask_text(exc)[:300],
                     len(valid),
                     delay,
                 )
@@ -317,7 +318,9 @@ class Processor:
         pipe.execute()
 
     def _dead_letter(self, entry: Entry, reason: str, stage: str) -> None:
-        log.warning("dead-lettering entry %s (%s): %s", entry.entry_id, stage, reason[:300])
+        # Masked before it is cut, so no half of a phone number is left in clear.
+        log.warning("dead-lettering entry %s (%s): %s", entry.entry_id, stage,
+                    mask_text(reason)[:300])
         dead_letter(self.redis, entry.payload, reason, entry.entry_id, stage)
         self._ack([entry.entry_id])
         self._count("dead_lettered", 1)
@@ -341,6 +344,17 @@ class Processor:
             if value:
                 pipe.hincrby(COUNTERS_KEY, name, value)
         pipe.execute()
+
+
+def _problems(exc: ValueError) -> str:
+    """What is wrong with an event, without its values: pydantic quotes each invalid field's
+    input (a phone, an email…), and the payload is kept beside the reason anyway."""
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False)
+    )
 
 
 def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
