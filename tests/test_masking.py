@@ -126,3 +126,29 @@ def test_dead_lettered_events_are_logged_masked(stack, caplog):  # noqa: ANN001
     text = assert_no_clear_values(caplog)
     assert text.count("dead-lettering entry") == 2
     assert "A00•••••7Z" in text  # masked, not dropped: the operator still sees which person
+
+
+async def test_unhandled_collector_errors_are_logged_masked(aiohttp_client, caplog,
+                                                            tmp_path):  # noqa: ANN001
+    """A bug's exception may quote a value; the log keeps the traceback's frames and the
+    message masked, and names the route, not the raw path (which may hold a write key)."""
+    from aiohttp import web
+
+    from collector.app import build_app
+    from config.settings import Settings
+
+    app = build_app(Settings(NJIA_DATA_DIR=tmp_path, REDIS_URL="redis://127.0.0.1:1/0",
+                             CLICKHOUSE_URL="http://127.0.0.1:1/njia"))
+
+    async def buggy(request: web.Request) -> web.Response:
+        raise KeyError(f"no person for {PHONE_E164} / {EMAIL} / {PIN_A}")
+
+    app.router.add_post("/v1/bug/{write_key}", buggy)
+    client = await aiohttp_client(app)
+    with caplog.at_level(logging.INFO, logger="njia"):
+        r = await client.post("/v1/bug/nk_secretwritekey123")
+    assert r.status == 500
+    text = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    for clear in (*CLEAR, "nk_secretwritekey123"):
+        assert clear not in text, f"{clear!r} in the log:\n{text}"
+    assert "/v1/bug/{write_key}" in text and "KeyError" in text and "buggy" in text
