@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import traceback
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
@@ -16,6 +17,7 @@ from collector.keys import KeyCache
 from collector.metrics import CollectorMetrics
 from config.logs import setup_logging
 from config.settings import Settings, get_settings
+from processor.masking import mask_text
 
 log = logging.getLogger("njia.collector")
 
@@ -55,9 +57,13 @@ async def cors_and_errors(request: web.Request, handler):  # noqa: ANN001, ANN20
             if exc.content_type != "application/json" and exc.status >= 400:
                 exc = web.json_response({"error": exc.reason}, status=exc.status)
             response = exc
-        except Exception:
+        except Exception as exc:
             # Logged with context; the browser still gets CORS headers, so it sees a 500.
-            log.exception("unhandled error on %s %s", request.method, request.path)
+            # The route, not the path (/v1/webhooks/crm/<write key>); the traceback's frames and
+            # the message masked, not exc_info, whose message may quote a phone or a PIN.
+            log.error("unhandled error on %s %s: %s: %s\n%s", request.method,
+                      _route_name(request), exc.__class__.__name__, mask_text(exc),
+                      "".join(traceback.format_tb(exc.__traceback__)).rstrip())
             response = web.json_response({"error": "internal error"}, status=500)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
@@ -66,12 +72,16 @@ async def cors_and_errors(request: web.Request, handler):  # noqa: ANN001, ANN20
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
         response.headers["Access-Control-Expose-Headers"] = "Retry-After"
-    resource = request.match_info.route.resource
     # Label by route, never by raw path: unknown paths must not grow the metric's cardinality.
-    endpoint = resource.canonical if resource else ("preflight" if request.method == "OPTIONS"
-                                                    else "unmatched")
-    request.app["metrics"].requests.labels(endpoint, str(response.status)).inc()
+    request.app["metrics"].requests.labels(_route_name(request), str(response.status)).inc()
     return response
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    if resource:
+        return resource.canonical
+    return "preflight" if request.method == "OPTIONS" else "unmatched"
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
