@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -190,3 +191,102 @@ def test_sessions_person_search_follows_identity(stack):
     none = run("sessions_list", {"project": p["project_id"], "from": day, "to": day,
                                  "person": "nobody@example.com"}, OPERATOR)
     assert none.empty
+
+
+# ---- a hub grown by one write key: bounded in size and time, and counted -----------------------
+def hgetall_calls(client) -> int:  # noqa: ANN001
+    return int(client.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0))
+
+
+def test_hub_component_is_capped_in_size_and_then_refused_cheaply(stack):
+    """One email shared by many anonymous ids: once the component is at its limit, a new link
+    to it is refused (and counted) without walking the component again."""
+    client = stack.redis.client()
+    graph = IdentityGraph(client, max_component=40)
+    project = "hub-size"
+    hub = "email:shared@example.com"
+    results = [graph.link(project, [Link(f"anon:a{i:03d}", hub, 1000 + i)]) for i in range(60)]
+    refused = [i for i, r in enumerate(results) if r.refused.get("component_too_large")]
+    assert refused and refused == list(range(refused[0], 60))  # from the limit on, all refused
+    assert 30 <= refused[0] <= 40
+    linked = graph.person_of(project, hub)
+    assert graph.person_of(project, "anon:a000") == linked
+    assert graph.person_of(project, "anon:a059") != linked  # refused: stays on its own
+    before = hgetall_calls(client)
+    assert graph.link(project, [Link("anon:late", hub, 5000)]).refused == {
+        "component_too_large": 1}
+    assert hgetall_calls(client) - before <= 1  # no walk of the 40 identifiers
+
+
+def test_links_beside_a_hub_in_one_batch_still_apply(stack):
+    graph = IdentityGraph(stack.redis.client(), max_component=20)
+    project = "hub-batch"
+    hub = "email:shared@example.com"
+    for i in range(25):
+        graph.link(project, [Link(f"anon:h{i}", hub, 1000 + i)])
+    result = graph.link(project, [Link("anon:x1", hub, 9000), Link("user:P-OK", "anon:ok", 9000)])
+    assert result.refused == {"component_too_large": 1}
+    assert graph.person_of(project, "anon:ok") == person_id_for("user:P-OK")
+
+
+def test_replay_is_bounded_in_time(stack, monkeypatch):
+    """A component that takes too long to walk (here: a slow clock) is not replayed in the hot
+    path: the link is refused and counted, and tried again next time (not marked for good)."""
+    import processor.identity as identity
+
+    client = stack.redis.client()
+    project = "hub-time"
+    chain = [f"anon:c{i:02d}" for i in range(30)]
+    IdentityGraph(client).link(project, [Link(a, b, 1000 + i) for i, (a, b) in
+                                         enumerate(itertools.pairwise(chain))])
+    clock = iter(range(0, 10**9, 10))  # every reading of the clock is 10 ms later
+    monkeypatch.setattr(identity.time, "monotonic", lambda: next(clock) / 1000)
+    slow = IdentityGraph(client, max_replay_ms=100)
+    result = slow.link(project, [Link("user:P-T", chain[-1], 9000)])
+    assert result.refused == {"replay_too_slow": 1}
+    assert slow.person_of(project, "user:P-T") != slow.person_of(project, chain[0])
+    monkeypatch.undo()
+    assert IdentityGraph(client).link(project, [Link("user:P-T", chain[-1], 9000)]).refused == {}
+    assert slow.person_of(project, chain[0]) == person_id_for("user:P-T")
+
+
+def test_refused_and_capped_links_are_counted_in_metrics(stack, monkeypatch):
+    import requests
+
+    from config.settings import get_settings
+
+    def refused() -> dict[str, float]:
+        text = requests.get(f"{stack.collector_url}/metrics", timeout=10).text
+        found = {}
+        for line in text.splitlines():
+            match = re.match(r'njia_processor_identity_links_refused_total\{reason="(\w+)"\} (\S+)',
+                             line)
+            if match:
+                found[match.group(1)] = float(match.group(2))
+        return found
+
+    before = refused()
+    assert set(before) == {"pin_conflict", "component_too_large", "replay_too_slow"}
+    monkeypatch.setenv("IDENTITY_MAX_COMPONENT", "10")
+    get_settings.cache_clear()
+    try:
+        p = stack.project()
+        now = datetime.now(UTC)
+        shared = [make_event("identify", anonymous_id=f"bot-{i}", traits={"email": "x@bot.test"},
+                             timestamp=(now - timedelta(minutes=30 - i)).isoformat())
+                  for i in range(20)]
+        pins = [make_event("identify", anonymous_id="kiosk", user_id=pin,
+                           timestamp=(now - timedelta(hours=h)).isoformat())
+                for pin, h in (("P-ONE", 3), ("P-TWO", 1))]
+        stack.post("/v1/capture", {"batch": shared}, p["write_key"])
+        stack.drain()
+        stack.post("/v1/capture", {"batch": pins[:1]}, p["write_key"])
+        stack.drain()
+        stack.post("/v1/capture", {"batch": pins[1:]}, p["write_key"])
+        stack.drain()
+    finally:
+        monkeypatch.delenv("IDENTITY_MAX_COMPONENT")
+        get_settings.cache_clear()
+    after = refused()
+    assert after["component_too_large"] - before["component_too_large"] >= 9
+    assert after["pin_conflict"] - before["pin_conflict"] == 1
