@@ -9,6 +9,8 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from processor.identity import REFUSAL_REASONS, REFUSED_COUNTER_PREFIX
+
 log = logging.getLogger("njia.collector")
 
 PROCESSOR_COUNTERS_KEY = "njia:metrics:processor"
@@ -69,6 +71,16 @@ async def _pipeline_families(
         fam = CounterMetricFamily(f"njia_processor_{name}", f"Processor events {name}")
         fam.add_metric([], float(counters.get(name.encode(), 0) or 0))
         families.append(fam)
+    refused = CounterMetricFamily(
+        "njia_processor_identity_links_refused",
+        "Identity links refused: pin_conflict (the two-PIN guardrail kept them apart), "
+        "component_too_large / replay_too_slow (IDENTITY_MAX_COMPONENT / _REPLAY_MS)",
+        labels=["reason"],
+    )
+    for reason in REFUSAL_REASONS:
+        field = f"{REFUSED_COUNTER_PREFIX}{reason}".encode()
+        refused.add_metric([reason], float(counters.get(field, 0) or 0))
+    families.append(refused)
     length = await redis.xlen(stream) if await redis.exists(stream) else 0
     pending = 0
     if length or await redis.exists(stream):

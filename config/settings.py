@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     processor_block_ms: int = Field(200, alias="PROCESSOR_BLOCK_MS")
     processor_claim_idle_ms: int = Field(30_000, alias="PROCESSOR_CLAIM_IDLE_MS")
     processor_max_backoff_seconds: float = Field(30.0, alias="PROCESSOR_MAX_BACKOFF_SECONDS")
+    # Identity links are applied by walking and replaying the component they touch, in the hot
+    # path: a link into a component of more identifiers than this is refused (and the component
+    # marked, so later links to it are refused without a walk), and the walks of one batch stop
+    # after IDENTITY_MAX_REPLAY_MS (the rest of its links refused, tried again when they recur).
+    # Both are counted in /metrics (njia_processor_identity_links_refused_total).
+    identity_max_component: int = Field(5000, alias="IDENTITY_MAX_COMPONENT", ge=2)
+    identity_max_replay_ms: int = Field(250, alias="IDENTITY_MAX_REPLAY_MS", ge=1)
     # Import path "module:function" of an extra validator (tests use it to make poison events).
     validation_hook: str | None = Field(None, alias="NJIA_VALIDATION_HOOK")
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -31,7 +33,9 @@ from processor.record import EventRecord
 log = logging.getLogger("njia.processor.identity")
 
 OUTBOX = "njia:id:outbox"
-MAX_COMPONENT = 5000  # links replayed per change; a bigger hub is cut off (and logged)
+# Defaults of IDENTITY_MAX_COMPONENT and IDENTITY_MAX_REPLAY_MS (see IdentityGraph).
+MAX_COMPONENT = 5000
+MAX_REPLAY_MS = 250
 
 
 def person_id_for(anchor: str) -> str:
@@ -81,6 +85,10 @@ def _person_key(project: str) -> str:
     return f"njia:id:{project}:person"
 
 
+def _capped_key(project: str) -> str:
+    return f"njia:id:{project}:capped"
+
+
 def _version_key(project: str) -> str:
     return f"njia:id:{project}:version"
 
@@ -126,23 +134,104 @@ def replay(nodes: Iterable[str], edges: Iterable[tuple[str, str, int]]) -> dict[
     return anchors
 
 
-class IdentityGraph:
-    def __init__(self, client: redis.Redis) -> None:
-        self.redis = client
+REFUSAL_REASONS = ("pin_conflict", "component_too_large", "replay_too_slow")
+# Their counters in the processors' Redis hash (summed by the collector's /metrics).
+REFUSED_COUNTER_PREFIX = "identity_links_refused:"
 
-    def link(self, project: str, links: Sequence[Link]) -> int:
-        """Record links; returns how many identifiers changed person."""
+
+@dataclass
+class LinkResult:
+    """What one `IdentityGraph.link` call did: identifiers that changed person, and links
+    refused by reason (REFUSAL_REASONS), which the processor counts for /metrics."""
+
+    changed: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, hub: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hub = hub
+
+
+class IdentityGraph:
+    """Bounded in the hot path: a link into a component of more than `max_component`
+    identifiers is refused, and the component's hub and the link's identifiers are marked, so
+    the next link to it is refused after one read instead of another walk (one write key
+    sending many anonymous ids with one shared email grows exactly such a hub). All walks of
+    one `link` call stop after `max_replay_ms`; the links left are refused, and not marked: a
+    slow moment must not refuse a component for good."""
+
+    def __init__(self, client: redis.Redis, max_component: int = MAX_COMPONENT,
+                 max_replay_ms: int = MAX_REPLAY_MS) -> None:
+        self.redis = client
+        self.max_component = max_component
+        self.max_replay_ms = max_replay_ms
+
+    def link(self, project: str, links: Sequence[Link]) -> LinkResult:
+        """Record links; says how many identifiers changed person and which links were refused."""
+        result = LinkResult()
         if not links:
-            return 0
+            return result
         new = self._new_links(project, links)
+        if new:
+            deadline = time.monotonic() + self.max_replay_ms / 1000
+            self._link_group(project, new, deadline, result)
+        return result
+
+    def _link_group(self, project: str, new: list[Link], deadline: float,
+                    result: LinkResult) -> None:
+        new = self._drop_capped(project, new, result)
         if not new:
-            return 0
+            return
         for _attempt in range(50):
             try:
-                return self._apply(project, new)
+                changed, conflicts = self._apply(project, new, deadline)
             except redis.WatchError:
                 continue
+            except _Refused as refused:
+                if len(new) > 1 and refused.reason == "component_too_large":
+                    # One hub must not cost the batch's other links: one at a time, so only
+                    # the links into the oversized component are refused.
+                    for link in new:
+                        self._link_group(project, [link], deadline, result)
+                    return
+                self._refuse(project, new, refused, result)
+                return
+            result.changed += changed
+            for link, anchor_a, anchor_b in conflicts:
+                log.info("identity conflict in %s: %s and %s stay apart (two PINs: %s, %s)",
+                         project, mask(link.a), mask(link.b), mask(anchor_a), mask(anchor_b))
+            if conflicts:
+                result.refused["pin_conflict"] += len(conflicts)
+            return
         raise RuntimeError(f"identity update for {project} kept conflicting")
+
+    def _drop_capped(self, project: str, new: list[Link], result: LinkResult) -> list[Link]:
+        """Links whose identifiers are not in a component already found too large."""
+        nodes = sorted({n for link in new for n in (link.a, link.b)})
+        flags = self.redis.smismember(_capped_key(project), nodes)
+        capped = {n for n, flag in zip(nodes, flags, strict=True) if flag}
+        kept = [link for link in new if link.a not in capped and link.b not in capped]
+        if len(kept) < len(new):
+            result.refused["component_too_large"] += len(new) - len(kept)
+        return kept
+
+    def _refuse(self, project: str, new: list[Link], refused: _Refused,
+                result: LinkResult) -> None:
+        result.refused[refused.reason] += len(new)
+        if refused.reason == "component_too_large":
+            marked = {n for link in new for n in (link.a, link.b)} | (
+                {refused.hub} if refused.hub else set())
+            self.redis.sadd(_capped_key(project), *marked)
+            log.warning("identity component around %s has more than %d identifiers: links to "
+                        "it are refused from now on", [mask(n) for n in sorted(marked)[:3]],
+                        self.max_component)
+        else:
+            log.warning("identity links around %s refused: walking their component took more "
+                        "than %d ms", [mask(n) for n in sorted({new[0].a, new[0].b})],
+                        self.max_replay_ms)
 
     def _new_links(self, project: str, links: Sequence[Link]) -> list[Link]:
         """Only links that are new or earlier than stored (the common repeat costs one read)."""
@@ -158,37 +247,56 @@ class IdentityGraph:
         return [link for link, at in zip(best.values(), stored, strict=True)
                 if at is None or link.at_ms < int(at)]
 
-    def _component(self, pipe: redis.client.Pipeline, project: str, start: set[str]
-                   ) -> tuple[set[str], dict[tuple[str, str], int]]:
-        seen, frontier = set(start), list(start)
+    def _component(self, pipe: redis.client.Pipeline, project: str, start: set[str],
+                   deadline: float) -> tuple[set[str], dict[tuple[str, str], int]]:
+        """The component around `start` and its edges, read one breadth level per round trip.
+
+        Each level's link sets are WATCHed on the transaction's connection before they are read
+        (on another), so a change after the read still aborts the transaction.
+        """
+        seen, frontier = set(start), sorted(start)
         edges: dict[tuple[str, str], int] = {}
-        while frontier and len(seen) < MAX_COMPONENT:
-            node = frontier.pop()
-            pipe.watch(_edges_key(project, node))
-            for other, at in pipe.hgetall(_edges_key(project, node)).items():
-                other_s = _s(other)
-                edges[(min(node, other_s), max(node, other_s))] = int(at)
-                if other_s not in seen:
-                    seen.add(other_s)
-                    frontier.append(other_s)
-        if frontier:
-            log.warning("identity component around %s exceeds %d identifiers; cut off",
-                        [mask(n) for n in sorted(start)[:3]], MAX_COMPONENT)
+        hub, hub_degree = None, 0
+        while frontier:
+            if len(seen) > self.max_component:
+                raise _Refused("component_too_large", hub)
+            if time.monotonic() > deadline:
+                raise _Refused("replay_too_slow")
+            keys = [_edges_key(project, node) for node in frontier]
+            pipe.watch(*keys)
+            reader = self.redis.pipeline(transaction=False)
+            for key in keys:
+                reader.hgetall(key)
+            reader.smismember(_capped_key(project), frontier)
+            *linked, capped = reader.execute()
+            if any(capped):
+                raise _Refused("component_too_large")
+            next_frontier = []
+            for node, others in zip(frontier, linked, strict=True):
+                if len(others) > hub_degree:
+                    hub, hub_degree = node, len(others)
+                for other, at in others.items():
+                    other_s = _s(other)
+                    edges[(min(node, other_s), max(node, other_s))] = int(at)
+                    if other_s not in seen:
+                        seen.add(other_s)
+                        next_frontier.append(other_s)
+            frontier = next_frontier
         return seen, edges
 
-    def _apply(self, project: str, new: Sequence[Link]) -> int:
+    def _apply(self, project: str, new: Sequence[Link], deadline: float
+               ) -> tuple[int, list[tuple[Link, str, str]]]:
+        """Apply the links in one transaction: (identifiers that changed person, the links the
+        two-PIN guardrail kept apart with both sides' anchors)."""
         with self.redis.pipeline(transaction=True) as pipe:
             start = {n for link in new for n in (link.a, link.b)}
-            nodes, edges = self._component(pipe, project, start)
+            nodes, edges = self._component(pipe, project, start, deadline)
             for link in new:
                 key = (min(link.a, link.b), max(link.a, link.b))
                 edges[key] = min(edges.get(key, link.at_ms), link.at_ms)
             anchors = replay(nodes, [(a, b, at) for (a, b), at in edges.items()])
-            for link in new:
-                if anchors[link.a] != anchors[link.b]:
-                    log.info("identity conflict in %s: %s and %s stay apart (two PINs: %s, %s)",
-                             project, mask(link.a), mask(link.b), mask(anchors[link.a]),
-                             mask(anchors[link.b]))
+            conflicts = [(link, anchors[link.a], anchors[link.b]) for link in new
+                         if anchors[link.a] != anchors[link.b]]
             ordered = sorted(nodes)
             current = pipe.hmget(_person_key(project), ordered)
             changed = {
@@ -209,7 +317,7 @@ class IdentityGraph:
                 for node, person in changed.items():
                     pipe.xadd(OUTBOX, {"p": project, "i": node, "pid": person, "v": version})
             pipe.execute()
-        return len(changed)
+        return len(changed), conflicts
 
     def person_of(self, project: str, identifier: str) -> str:
         found = self.redis.hget(_person_key(project), identifier)

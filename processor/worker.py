@@ -17,6 +17,7 @@ import random
 import signal
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,7 +72,13 @@ class Processor:
             self.settings.effective_redis_url, socket_timeout=10, socket_connect_timeout=3
         )
         self.enrichers = enrichers if enrichers is not None else default_enrichers()
-        self.identities = identity.IdentityGraph(self.redis)
+        self.identities = identity.IdentityGraph(
+            self.redis,
+            max_component=self.settings.identity_max_component,
+            max_replay_ms=self.settings.identity_max_replay_ms,
+        )
+        # Identity links refused in the batch in hand, counted once it is stored.
+        self._refused_links: Counter[str] = Counter()
         self.validation_hook = _load_hook(self.settings.validation_hook)
         self._client: Any = None
         self._stop = False
@@ -205,7 +212,9 @@ class Processor:
                 [(e.record.project_id, str(e.record.event_id)) for e, _ in poison if e.record],
             )
         self._ack([e.entry_id for e in valid])
-        self._count_many({"inserted": stored, "duplicates": duplicates, "batches": 1})
+        self._count_many({"inserted": stored, "duplicates": duplicates, "batches": 1,
+                          **{f"{identity.REFUSED_COUNTER_PREFIX}{reason}": n
+                             for reason, n in self._refused_links.items()}})
 
     def _store(self, entries: Sequence[Entry]) -> tuple[int, int, list[tuple[Entry, str]]]:
         """Claim, check redeliveries, insert. Returns (stored, duplicates, poison)."""
@@ -255,8 +264,10 @@ class Processor:
             links = identity.links_from(record)
             if links:
                 by_project.setdefault(record.project_id, []).extend(links)
+        # Assigned, not added to: a batch retried after an outage counts its refusals once.
+        self._refused_links = Counter()
         for project_id, links in by_project.items():
-            self.identities.link(project_id, links)
+            self._refused_links += self.identities.link(project_id, links).refused
         try:
             self.identities.flush_outbox(self._insert_person_map)
         except Exception as exc:
