@@ -12,6 +12,10 @@ the same single person. Each change of an identifier's person is also queued on 
 stream in the same transaction; `flush_outbox` copies it to ClickHouse's `person_map`
 (ReplacingMergeTree by version), which every query resolves with argMax — old events follow
 later merges without being rewritten.
+
+Applying a link walks its component, so the hot path is bounded: see `IdentityGraph` for the
+size and time limits (IDENTITY_MAX_COMPONENT, IDENTITY_MAX_REPLAY_MS) and the refused links the
+processor counts. Identifiers in log lines are masked (processor.masking).
 """
 
 from __future__ import annotations
