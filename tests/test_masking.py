@@ -152,3 +152,43 @@ async def test_unhandled_collector_errors_are_logged_masked(aiohttp_client, capl
     for clear in (*CLEAR, "nk_secretwritekey123"):
         assert clear not in text, f"{clear!r} in the log:\n{text}"
     assert "/v1/bug/{write_key}" in text and "KeyError" in text and "buggy" in text
+
+
+def test_the_warehouse_logs_a_refused_rows_values_masked(stack):
+    """A constraint error quotes the row's values; the warehouse's own log masks them."""
+    import uuid
+
+    table = f"pii_{uuid.uuid4().hex[:8]}"
+    ch = stack.ch()
+    ch.command(f"CREATE TABLE {table} (phone String, email String, pin String, "
+               "CONSTRAINT no_pii CHECK phone = '') ENGINE = MergeTree ORDER BY tuple()")
+    with pytest.raises(Exception):  # noqa: B017 - the warehouse refuses the row
+        ch.command(f"INSERT INTO {table} VALUES ('{PHONE_E164}', '{EMAIL}', '{PIN_A}')")
+    log = stack.warehouse.log()
+    assert "no_pii" in log
+    for clear in CLEAR:
+        assert clear not in log, f"{clear!r} in the warehouse log"
+
+
+def test_a_failed_named_query_logs_the_person_search_masked(stack, caplog, monkeypatch):
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    from config.metadata.access import OPERATOR
+    from queries import runner
+
+    p = stack.project()
+
+    def refuse(*args, **kwargs):  # the warehouse failing the query: a narrow unit test
+        raise DatabaseError(f"Code: 241. DB::Exception: memory limit with {PHONE_E164}")
+
+    from queries import client as client_module
+
+    monkeypatch.setattr(client_module.get_client(), "query_df", refuse)
+    day = datetime.now(UTC).date().isoformat()
+    with caplog.at_level(logging.INFO, logger="njia"), pytest.raises(runner.QueryFailed):
+        runner.run("sessions_list", {"project": p["project_id"], "from": day, "to": day,
+                                     "person": EMAIL}, OPERATOR)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sessions_list" in text
+    for clear in (PHONE_E164, EMAIL):
+        assert clear not in text, f"{clear!r} in the log:\n{text}"
