@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from config.metadata.access import AccessDenied, Principal, check_project
 from config.metadata.projects import get_project
+from processor.masking import mask, mask_text
 from queries.catalog import NamedQuery, get_query, placeholders
 from queries.client import get_client
 
@@ -105,7 +106,10 @@ def execute(prepared: Prepared) -> pd.DataFrame:
             # clients still need the columns, so ask for them.
             df = _empty_frame(client, prepared)
     except ClickHouseError as exc:
-        log.error("query %s failed with %s: %s", prepared.name, prepared.bound, exc)
+        # Bound values may carry a person search (phone, email, PIN): masked in the log.
+        shown = {k: mask(v) if k in ("person", "person_ids") else v
+                 for k, v in prepared.bound.items()}
+        log.error("query %s failed with %s: %s", prepared.name, shown, mask_text(exc))
         raise QueryFailed(f"query {prepared.name} failed: {exc}") from exc
     return df
 

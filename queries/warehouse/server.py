@@ -46,6 +46,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.streams import StreamReader
 
+from processor.masking import mask_text
 from queries.warehouse import guard, protocol
 from queries.warehouse.compression import Decoder, make_decoder
 from queries.warehouse.errors import (
@@ -302,7 +303,7 @@ class Warehouse:
                 )
             return await self._dispatch(request, rp, session, user, readonly, started)
         except WarehouseError as err:
-            log.info("query %s failed: %s", query_id, err.text.splitlines()[0][:500])
+            log.info("query %s failed: %s", query_id, _loggable(err))
             return self._error(err, query_id, started)
         except Exception as exc:
             err = from_exception(exc)  # chDB's errors carry their ClickHouse code
@@ -310,7 +311,7 @@ class Warehouse:
                 log.exception("query %s: unexpected error", query_id)
                 err = WarehouseError.make(UNKNOWN_EXCEPTION, f"Internal warehouse error: {exc!r}")
             else:
-                log.info("query %s failed: %s", query_id, err.text.splitlines()[0][:500])
+                log.info("query %s failed: %s", query_id, _loggable(err))
             return self._error(err, query_id, started)
         finally:
             if session is not None:
@@ -526,7 +527,8 @@ class Warehouse:
                         except Exception as exc:
                             # Headers are gone already: report in-band, as ClickHouse does.
                             err = from_exception(exc)
-                            log.info("query %s failed mid-stream: %s", rp.query_id, err.text[:500])
+                            log.info("query %s failed mid-stream: %s", rp.query_id,
+                                     _loggable(err))
                             await response.write(protocol.exception_block(tag, err.text))
                             break
                     await response.write_eof()
@@ -634,6 +636,11 @@ async def _spool(path: Path, first: bytes, body: Body) -> int:
                     out.write(piece)
             piece = await body.read()
     return size
+
+
+def _loggable(err: WarehouseError) -> str:
+    # A refused insert's message quotes row values (phones, emails, PINs): masked in the log.
+    return mask_text(err.text.splitlines()[0][:500])
 
 
 def _unlink(path: Path) -> None:

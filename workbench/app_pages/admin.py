@@ -68,7 +68,9 @@ with projects_tab:
     if visible:
         st.markdown("**Rotate a key**")
         target = st.selectbox("Project", visible, key="admin_rotate_project")
-        sure = st.checkbox("I understand the old key stops working within seconds",
+        sure = st.checkbox("I understand: an old write key stops working within seconds; an old "
+                           "webhook secret keeps working for the overlap window (24 h by "
+                           "default) so the CRM can switch",
                            key="admin_rotate_sure")
         c1, c2 = st.columns(2)
         if c1.button("Rotate write key", disabled=not sure, key="admin_rotate_key"):
