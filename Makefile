@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 screenshots: $(STAMP) browser
-	$(PY) -m workbench.screenshots
+	$(PY) -m tools.screenshots
 
 clean:
 	rm -rf $(VENV) var

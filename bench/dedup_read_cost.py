@@ -13,7 +13,7 @@ import argparse
 import statistics
 import time
 
-from queries.client import new_client
+from warehouse.client import new_client
 
 
 def timed(client, sql: str, runs: int = 5) -> tuple[float, int]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import requests
 
 from config.settings import get_settings
-from queries.client import new_client
+from warehouse.client import new_client
 
 
 def batch(n: int, marker: str) -> list[dict]:

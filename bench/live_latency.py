@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 import requests
 
-from config.metadata.access import OPERATOR
 from config.settings import get_settings
+from metadata.access import OPERATOR
 from queries.runner import run
 
 REFRESH_SECONDS = 1.0  # workbench/app_pages/live.py

@@ -17,7 +17,7 @@ from collector.keys import KeyCache
 from collector.metrics import CollectorMetrics
 from config.logs import setup_logging
 from config.settings import Settings, get_settings
-from processor.masking import mask_text
+from contract.masking import mask_text
 
 log = logging.getLogger("njia.collector")
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from collector.body import read_json
 from collector.ingest import (
-    Outcome,
+    Admission,
     accept,
     admit,
     client_ip,
@@ -56,7 +56,7 @@ async def capture(request: web.Request) -> web.Response:
                                "from 1970 to 2199")
 
     ip = client_ip(request)
-    outcome = Outcome()
+    outcome = Admission()
     for index, raw in enumerate(events):
         if not isinstance(raw, dict):
             outcome.reject(index, ["event: expected a JSON object"], "validation")

@@ -19,9 +19,9 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from collector.validation import check_age
-from config.metadata.projects import Project
-from processor.record import EventRecord
-from processor.stream import enqueue
+from contract.record import EventRecord
+from contract.stream import enqueue
+from metadata.projects import Project
 
 log = logging.getLogger("njia.collector")
 
@@ -119,7 +119,10 @@ def _in_networks(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:
 
 
 @dataclass
-class Outcome:
+class Admission:
+    """What a request's events came to: the records to enqueue, and each rejected event's
+    index and reasons."""
+
     records: list[EventRecord] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
@@ -127,7 +130,7 @@ class Outcome:
         self.rejected.append({"index": index, "errors": errors, "reason": reason})
 
 
-def admit(outcome: Outcome, index: int, record: EventRecord, project: Project,
+def admit(outcome: Admission, index: int, record: EventRecord, project: Project,
           max_future_seconds: int) -> None:
     """Keep the record unless its time is outside the project's accepted window."""
     reason = check_age(record.timestamp, record.received_at,
@@ -138,7 +141,7 @@ def admit(outcome: Outcome, index: int, record: EventRecord, project: Project,
         outcome.records.append(record)
 
 
-async def accept(request: web.Request, outcome: Outcome, source: str) -> web.Response:
+async def accept(request: web.Request, outcome: Admission, source: str) -> web.Response:
     """Enqueue the valid records and answer with the shared contract."""
     metrics = request.app["metrics"]
     for item in outcome.rejected:

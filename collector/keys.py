@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from config.metadata.projects import Project, project_for_write_key, webhook_secrets_for
+from metadata.projects import Project, project_for_write_key, webhook_secrets_for
 
 # Keys we issue are `nk_` + URL-safe base64 (crypto.new_secret); anything else is not looked up.
 # A header with bytes that are not UTF-8 arrives as a str with surrogates, which could not even

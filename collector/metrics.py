@@ -9,11 +9,10 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from processor.identity import REFUSAL_REASONS, REFUSED_COUNTER_PREFIX
+from contract.metrics import PROCESSOR_COUNTERS_KEY, REFUSAL_REASONS, REFUSED_COUNTER_PREFIX
 
 log = logging.getLogger("njia.collector")
 
-PROCESSOR_COUNTERS_KEY = "njia:metrics:processor"
 
 
 class CollectorMetrics:

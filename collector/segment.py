@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collector.body import read_json
 from collector.ingest import (
-    Outcome,
+    Admission,
     accept,
     admit,
     client_ip,
@@ -28,8 +28,8 @@ from collector.ingest import (
     require_project,
 )
 from collector.validation import ClientTime, as_utc, correct_skew, error_messages, parse_time
-from processor.identifiers import clean_id, normalize_email, normalize_phone
-from processor.record import EventRecord
+from contract.identifiers import clean_id, normalize_email, normalize_phone
+from contract.record import EventRecord
 
 # messageIds that are not UUIDs become uuid5(SEGMENT_NAMESPACE, messageId): stable for retries.
 SEGMENT_NAMESPACE = uuid.UUID("0b8f6d3c-7a7e-4f5e-8d5e-3c1b6f2a9e47")
@@ -153,7 +153,7 @@ def _handler(forced_type: str | None):  # noqa: ANN202
                                    f"{settings.max_batch_events}")
         batch_sent_at = parse_time(body.get("sentAt")) if body.get("sentAt") else None
         ip = client_ip(request)
-        outcome = Outcome()
+        outcome = Admission()
         for index, raw in enumerate(batch):
             try:
                 if not isinstance(raw, dict):

@@ -15,8 +15,8 @@ from pydantic import (
     model_validator,
 )
 
-from processor.identifiers import clean_id, normalize_email, normalize_phone
-from processor.record import EventRecord
+from contract.identifiers import clean_id, normalize_email, normalize_phone
+from contract.record import EventRecord
 
 # Client times outside these bounds are refused at the edge: a time near year 1 or 9999 overflows
 # `datetime` once converted to UTC or corrected for skew (a 500 before), and ClickHouse's

@@ -18,10 +18,10 @@ from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from collector.body import parse_json, read_raw
-from collector.ingest import Outcome, accept, admit, json_error, require_project
+from collector.ingest import Admission, accept, admit, json_error, require_project
 from collector.validation import ClientTime, as_utc, error_messages
-from processor.identifiers import clean_id, normalize_email, normalize_phone
-from processor.record import EventRecord
+from contract.identifiers import clean_id, normalize_email, normalize_phone
+from contract.record import EventRecord
 
 log = logging.getLogger("njia.collector.webhooks")
 
@@ -152,7 +152,7 @@ async def crm_webhook(request: web.Request) -> web.Response:
     if len(items) > settings.max_batch_events:
         return json_error(413, f"events: {len(items)} exceeds the limit of "
                                f"{settings.max_batch_events}")
-    outcome = Outcome()
+    outcome = Admission()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             outcome.reject(index, ["envelope: expected a JSON object"], "validation")

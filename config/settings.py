@@ -16,7 +16,7 @@ from urllib.parse import quote
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The embedded warehouse's users (queries/warehouse/users.py): the writer migrates and inserts,
+# The embedded warehouse's users (warehouse/server/users.py): the writer migrates and inserts,
 # the reader (workbench, API, CLI) runs read-only. A ClickHouse server has its own users, named
 # by CLICKHOUSE_URL and CLICKHOUSE_READER_URL.
 WAREHOUSE_WRITER = "njia_writer"
@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     workbench_host: str = Field("127.0.0.1", alias="WORKBENCH_HOST")
     workbench_port: int = Field(8501, alias="WORKBENCH_PORT")
     api_port: int = Field(8502, alias="API_PORT")
-    processor_metrics_port: int = Field(9464, alias="PROCESSOR_METRICS_PORT")
     redis_port: int = Field(6379, alias="REDIS_PORT")
     warehouse_port: int = Field(8123, alias="WAREHOUSE_PORT")
     # Connections in the warehouse's pools: inserts and queries never wait on each other.

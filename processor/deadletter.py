@@ -13,7 +13,7 @@ from typing import Any
 import redis
 
 from config.settings import get_settings
-from processor.stream import FIELD
+from contract.stream import FIELD
 
 
 def dead_letter(client: redis.Redis, payload: str, reason: str, entry_id: str, stage: str) -> None:

@@ -15,12 +15,11 @@ later merges without being rewritten.
 
 Applying a link walks its component, so the hot path is bounded: see `IdentityGraph` for the
 size and time limits (IDENTITY_MAX_COMPONENT, IDENTITY_MAX_REPLAY_MS) and the refused links the
-processor counts. Identifiers in log lines are masked (processor.masking).
+processor counts. Identifiers in log lines are masked (contract.masking).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import Counter
@@ -30,9 +29,9 @@ from typing import Any
 
 import redis
 
-from processor.identifiers import clean_id
-from processor.masking import mask
-from processor.record import EventRecord
+from contract.identifiers import clean_id, person_id_for
+from contract.masking import mask
+from contract.record import EventRecord
 
 log = logging.getLogger("njia.processor.identity")
 
@@ -40,12 +39,6 @@ OUTBOX = "njia:id:outbox"
 # Defaults of IDENTITY_MAX_COMPONENT and IDENTITY_MAX_REPLAY_MS (see IdentityGraph).
 MAX_COMPONENT = 5000
 MAX_REPLAY_MS = 250
-
-
-def person_id_for(anchor: str) -> str:
-    """Opaque person id; ClickHouse computes the same for unmapped keys:
-    lower(substring(hex(SHA256(key)), 1, 16))."""
-    return hashlib.sha256(anchor.encode()).hexdigest()[:16]
 
 
 def identifiers(record: EventRecord) -> list[str]:
@@ -136,11 +129,6 @@ def replay(nodes: Iterable[str], edges: Iterable[tuple[str, str, int]]) -> dict[
         for m in members:
             anchors[m] = anchor
     return anchors
-
-
-REFUSAL_REASONS = ("pin_conflict", "component_too_large", "replay_too_slow")
-# Their counters in the processors' Redis hash (summed by the collector's /metrics).
-REFUSED_COUNTER_PREFIX = "identity_links_refused:"
 
 
 @dataclass

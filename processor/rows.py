@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.record import EventRecord
 from processor.enrich.base import Enricher
-from processor.record import EventRecord
 
 COLUMNS: tuple[str, ...] = (
     "project_id",

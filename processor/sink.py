@@ -15,7 +15,7 @@ from typing import Any
 
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from processor.masking import mask_text
+from contract.masking import mask_text
 
 log = logging.getLogger("njia.processor.sink")
 

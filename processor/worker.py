@@ -26,22 +26,22 @@ import redis
 from pydantic import ValidationError
 
 from config.logs import setup_logging
-from config.metadata.projects import ProjectSettings, get_project
 from config.settings import Settings, get_settings
+from contract.masking import mask_text
+from contract.metrics import PROCESSOR_COUNTERS_KEY, REFUSED_COUNTER_PREFIX
+from contract.record import EventRecord
+from contract.stream import FIELD
+from metadata.projects import ProjectSettings, get_project
 from processor import dedup, identity
 from processor.deadletter import dead_letter
 from processor.enrich import Enricher, default_enrichers
-from processor.masking import mask_text
-from processor.record import EventRecord
 from processor.rows import COLUMNS, to_row
 from processor.sink import Outage, insert_isolating_poison
-from processor.stream import FIELD
-from queries.client import new_client
-from queries.events_store import stored_event_ids
+from warehouse.client import new_client
+from warehouse.events_store import stored_event_ids
 
 log = logging.getLogger("njia.processor")
 
-COUNTERS_KEY = "njia:metrics:processor"
 Validator = Callable[[EventRecord], None]
 
 
@@ -213,7 +213,7 @@ class Processor:
             )
         self._ack([e.entry_id for e in valid])
         self._count_many({"inserted": stored, "duplicates": duplicates, "batches": 1,
-                          **{f"{identity.REFUSED_COUNTER_PREFIX}{reason}": n
+                          **{f"{REFUSED_COUNTER_PREFIX}{reason}": n
                              for reason, n in self._refused_links.items()}})
 
     def _store(self, entries: Sequence[Entry]) -> tuple[int, int, list[tuple[Entry, str]]]:
@@ -353,7 +353,7 @@ class Processor:
         pipe = self.redis.pipeline(transaction=False)
         for name, value in values.items():
             if value:
-                pipe.hincrby(COUNTERS_KEY, name, value)
+                pipe.hincrby(PROCESSOR_COUNTERS_KEY, name, value)
         pipe.execute()
 
 

@@ -25,8 +25,8 @@ from typing import Any
 from aiohttp import web
 
 from config.logs import setup_logging
-from config.metadata.access import AccessDenied, Principal, for_token
 from config.settings import get_settings
+from metadata.access import AccessDenied, Principal, for_token
 from queries.catalog import QUERIES, UnknownQuery
 from queries.runner import QueryFailed, QueryParamError, run
 from queries.serialize import records

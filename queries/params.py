@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from config.metadata.projects import PROJECT_ID_RE, ProjectSettings
+from metadata.projects import PROJECT_ID_RE, ProjectSettings
 from queries.timerange import DateRange, to_utc_naive
 
 MAX_RANGE_DAYS = 731

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from processor.identifiers import normalize_email, normalize_phone
-from processor.identity import person_id_for
-from queries.client import get_client
+from contract.identifiers import normalize_email, normalize_phone, person_id_for
+from warehouse.client import get_client
 
 SQL = Path(__file__).parent / "identity"
 

@@ -21,11 +21,11 @@ import pandas as pd
 from clickhouse_connect.driver.exceptions import ClickHouseError
 from pydantic import BaseModel, ValidationError
 
-from config.metadata.access import AccessDenied, Principal, check_project
-from config.metadata.projects import get_project
-from processor.masking import mask, mask_text
+from contract.masking import mask, mask_text
+from metadata.access import AccessDenied, Principal, check_project
+from metadata.projects import get_project
 from queries.catalog import NamedQuery, get_query, placeholders
-from queries.client import get_client
+from warehouse.client import get_client
 
 log = logging.getLogger("njia.queries")
 

@@ -46,7 +46,7 @@ class Stack:
 
     def project(self, name: str | None = None) -> dict[str, str]:
         """A fresh project (its id, write key, webhook secret)."""
-        from config.metadata.projects import create_project
+        from metadata.projects import create_project
 
         name = name or f"p{uuid.uuid4().hex[:10]}"
         created = create_project(name)
@@ -61,7 +61,7 @@ class Stack:
                              timeout=30, **kw)
 
     def ch(self):
-        from queries.client import new_client
+        from warehouse.client import new_client
 
         return new_client(self.clickhouse_url)
 
@@ -127,8 +127,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from config.settings import get_settings
 
     get_settings.cache_clear()
-    from config.metadata.db import migrate as migrate_metadata
-    from queries.migrate import migrate as migrate_warehouse
+    from metadata.db import migrate as migrate_metadata
+    from warehouse.migrate import migrate as migrate_warehouse
 
     migrate_metadata()
     migrate_warehouse()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis
 
-from config.embedded import redis_server_binary
+from stack.embedded import redis_server_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from processor.record import EventRecord
+from contract.record import EventRecord
 
 
 def reject_poison(record: EventRecord) -> None:

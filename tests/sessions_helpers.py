@@ -64,7 +64,7 @@ def old_project(stack) -> dict[str, str]:
     """A project whose maximum event age covers BASE."""
     import time
 
-    from config.metadata.projects import update_settings
+    from metadata.projects import update_settings
 
     p = stack.project()
     update_settings(p["project_id"], max_event_age_seconds=3650 * 86400)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from config.metadata import access, tokens, users
-from config.metadata.access import OPERATOR, AccessDenied
+from metadata import access, tokens, users
+from metadata.access import OPERATOR, AccessDenied
 from queries import runner
 from tests.test_queries_dataset import RANGE, dataset  # noqa: F401
 
@@ -82,7 +82,7 @@ def test_the_operator_reads_every_project(stack, dataset):  # noqa: F811
 
 
 def test_admin_actions_check_the_role_in_the_metadata_layer(stack, dataset):  # noqa: F811
-    from config.metadata import admin
+    from metadata import admin
 
     analyst = access.for_user(_user([dataset["a"]]))
     limited_admin = access.for_user(_user([dataset["a"]], role="admin"))
@@ -176,7 +176,7 @@ def test_a_refusal_in_a_fragments_own_run_reruns_the_app(monkeypatch):
     the app has checked already, it stops with the reason instead (a rerun would loop)."""
     from types import SimpleNamespace
 
-    from workbench import data
+    from workbench import reads
 
     class Rerun(Exception):
         pass
@@ -184,19 +184,19 @@ def test_a_refusal_in_a_fragments_own_run_reruns_the_app(monkeypatch):
     def rerun(*, scope: str) -> None:
         raise Rerun(scope)
 
-    monkeypatch.setattr(data.st, "rerun", rerun)
+    monkeypatch.setattr(reads.st, "rerun", rerun)
     stopped: list[str] = []
-    monkeypatch.setattr(data.st, "error", stopped.append)
-    monkeypatch.setattr(data.st, "stop", lambda: (_ for _ in ()).throw(SystemExit))
+    monkeypatch.setattr(reads.st, "error", stopped.append)
+    monkeypatch.setattr(reads.st, "stop", lambda: (_ for _ in ()).throw(SystemExit))
 
-    monkeypatch.setattr(data, "get_script_run_ctx",
+    monkeypatch.setattr(reads, "get_script_run_ctx",
                         lambda: SimpleNamespace(fragment_ids_this_run=["live-feed"]))
     with pytest.raises(Rerun) as info:
-        data.refused(AccessDenied("gone"))
+        reads.refused(AccessDenied("gone"))
     assert info.value.args == ("app",)
 
-    monkeypatch.setattr(data, "get_script_run_ctx",
+    monkeypatch.setattr(reads, "get_script_run_ctx",
                         lambda: SimpleNamespace(fragment_ids_this_run=None))
     with pytest.raises(SystemExit):
-        data.refused(AccessDenied("gone"))
+        reads.refused(AccessDenied("gone"))
     assert stopped and "Access refused: gone" in stopped[0]

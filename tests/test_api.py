@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from config.metadata import tokens
-from config.metadata.access import OPERATOR
+from metadata import tokens
+from metadata.access import OPERATOR
 from queries.runner import run
 from queries.serialize import records
 from tests.engines import free_port, start_program, wait_http

@@ -104,7 +104,7 @@ def test_clock_skew_is_corrected_and_old_events_rejected(stack):
 
 
 def test_backfill_after_raising_max_age_lands_in_its_partition(stack):
-    from config.cli import main as njia
+    from cli.main import main as njia
 
     p = stack.project()
     old_ts = datetime.now(UTC) - timedelta(days=40)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from collector.demo import demo_is_empty, generate, load_demo
+from demo import demo_is_empty, generate, load_demo
 
 SEED, DAYS, PEOPLE = 7, 3, 60
 
@@ -126,7 +126,7 @@ def test_same_seed_same_payloads_other_seed_other_ids():
 
 
 def test_existing_project_keeps_its_credentials(stack):
-    from config.metadata.projects import get_project, write_key_prefixes
+    from metadata.projects import get_project, write_key_prefixes
 
     p = stack.project()
     summary = load_demo(stack.collector_url, p["project_id"], 10, 6, 3, progress=False)
@@ -146,8 +146,8 @@ def test_existing_project_keeps_its_credentials(stack):
 
 
 def test_first_start_loads_an_empty_demo_project_once(stack, capsys):
-    from collector.demo.first_start import load_on_first_start
     from config.settings import get_settings
+    from stack.first_start import load_on_first_start
 
     project = f"first{uuid.uuid4().hex[:8]}"
     summary = load_on_first_start(get_settings(), project, days=1, people=5)

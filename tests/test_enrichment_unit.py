@@ -6,9 +6,9 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from contract.record import EventRecord
 from processor.enrich.geo import GeoIPEnricher, PhoneCountryEnricher, bundled_geolite2
 from processor.enrich.useragent import UserAgentEnricher
-from processor.record import EventRecord
 from processor.rows import base_row
 
 ANDROID = ("Mozilla/5.0 (Linux; Android 13; SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -59,7 +59,7 @@ def test_processor_backs_off_during_outage_then_catches_up(stack, tmp_path, monk
     """A second warehouse is stopped while events wait; the processor retries, never
     dead-letters, and stores everything once the warehouse is back."""
     from config.settings import get_settings
-    from queries.migrate import migrate
+    from warehouse.migrate import migrate
 
     wh = start_warehouse(tmp_path / "wh")
     url = f"{wh.url}/njia"
@@ -90,7 +90,7 @@ def test_processor_backs_off_during_outage_then_catches_up(stack, tmp_path, monk
                               passwords=(wh.writer_password, wh.reader_password))
         try:
             assert done.wait(30)
-            from queries.client import new_client
+            from warehouse.client import new_client
 
             n = new_client(url).command(
                 "SELECT count() FROM events WHERE project_id = {p:String}",
@@ -138,7 +138,7 @@ def test_poison_rejected_by_the_warehouse_is_dead_lettered_and_replayable(stack)
 def test_validation_hook_poison_and_cli_replay(stack, monkeypatch, capsys):
     import json
 
-    from config.cli import main as njia
+    from cli.main import main as njia
     from config.settings import get_settings
 
     s = get_settings()

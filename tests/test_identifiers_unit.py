@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from processor.identifiers import is_placeholder, normalize_email, normalize_phone, phone_country
+from contract.identifiers import is_placeholder, normalize_email, normalize_phone, phone_country
 
 
 @pytest.mark.parametrize("raw", ["0712 345 678", "254712345678", "+254712345678", "0712-345-678"])

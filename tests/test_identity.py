@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config.metadata.access import OPERATOR
-from processor.identity import IdentityGraph, Link, person_id_for, replay
+from contract.identifiers import person_id_for
+from metadata.access import OPERATOR
+from processor.identity import IdentityGraph, Link, replay
 from tests.conftest import make_event
 
 
@@ -81,7 +82,7 @@ def test_concurrent_linkers_end_in_one_person(stack):
 
 
 def test_web_identify_then_whatsapp_is_one_person(stack, capsys):
-    from config.cli import main as njia
+    from cli.main import main as njia
 
     p = stack.project()
     now = datetime.now(UTC)
@@ -120,7 +121,7 @@ def test_web_identify_then_whatsapp_is_one_person(stack, capsys):
 
 
 def test_two_pins_sharing_a_device_never_merge_end_to_end(stack, capsys):
-    from config.cli import main as njia
+    from cli.main import main as njia
 
     p = stack.project()
     now = datetime.now(UTC)
@@ -151,7 +152,7 @@ def test_two_pins_sharing_a_device_never_merge_end_to_end(stack, capsys):
 
 
 def test_person_show_needs_project_when_several_exist(stack, capsys):
-    from config.cli import main as njia
+    from cli.main import main as njia
 
     stack.project()
     stack.project()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.metadata.access import OPERATOR
+from metadata.access import OPERATOR
 from queries.runner import run
 from tests.test_queries_dataset import DAU, DAU_WEB, KPIS, RANGE, dataset  # noqa: F401
 

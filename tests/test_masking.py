@@ -1,5 +1,5 @@
 """Phones, PINs, emails and search text never reach a log line in clear: one masking function
-(processor.masking.mask) and every log call that can carry them uses it."""
+(contract.masking.mask) and every log call that can carry them uses it."""
 
 from __future__ import annotations
 
@@ -38,13 +38,13 @@ CLEAR = (PIN_A, PIN_B, PHONE, PHONE_E164, "711222892", EMAIL, EMAIL.lower(), "wa
     (None, ""),
 ])
 def test_mask(value, masked):  # noqa: ANN001
-    from processor.masking import mask
+    from contract.masking import mask
 
     assert mask(value) == masked
 
 
 def test_mask_never_shows_more_than_its_head_and_tail() -> None:
-    from processor.masking import mask
+    from contract.masking import mask
 
     for secret in ("A001234567Z", "0711222892", "someone@kra.go.ke", "x" * 10_000,
                    "\ud800\udc00weird", "+", "@", "@@", "phone:", 12345678901):
@@ -54,7 +54,7 @@ def test_mask_never_shows_more_than_its_head_and_tail() -> None:
 
 
 def test_mask_text_masks_identifiers_inside_messages() -> None:
-    from processor.masking import mask_text
+    from contract.masking import mask_text
 
     text = (f'invalid event: {{"phone": "{PHONE_E164}", "email": "{EMAIL}", '
             f'"user_id": "{PIN_A}", "event_id": "6f1c9f1e-2a51-4e0b-9a7c-2b8e0d6f4a10", '
@@ -101,7 +101,7 @@ def test_dead_lettered_events_are_logged_masked(stack, caplog):  # noqa: ANN001
     """An entry the processor cannot read (its reason quotes the payload) and a row the
     warehouse refuses (its error quotes the values) are logged without the identifiers."""
     from config.settings import get_settings
-    from processor.stream import FIELD
+    from contract.stream import FIELD
 
     settings = get_settings()
     p = stack.project()
@@ -173,7 +173,7 @@ def test_the_warehouse_logs_a_refused_rows_values_masked(stack):
 def test_a_failed_named_query_logs_the_person_search_masked(stack, caplog, monkeypatch):
     from clickhouse_connect.driver.exceptions import DatabaseError
 
-    from config.metadata.access import OPERATOR
+    from metadata.access import OPERATOR
     from queries import runner
 
     p = stack.project()

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from config.metadata import tokens, users
-from config.metadata.access import OPERATOR
+from metadata import tokens, users
+from metadata.access import OPERATOR
 from queries.runner import run
 from queries.serialize import records
 from tests.test_queries_dataset import KPIS, RANGE, dataset  # noqa: F401
@@ -20,7 +20,7 @@ from tests.test_queries_dataset import KPIS, RANGE, dataset  # noqa: F401
 
 def njia(*args: str, stdin: str | None = None,
          env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "config.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "cli", *args], input=stdin,
                           capture_output=True, text=True, timeout=120, env=env)
 
 

@@ -130,7 +130,7 @@ def post_web(stack: Stack, project: dict[str, str], events: list[dict[str, Any]]
 
 def new_project(stack: Stack) -> dict[str, str]:
     """A fresh project that accepts events from 2026-03 (its maximum event age covers them)."""
-    from config.metadata.projects import update_settings
+    from metadata.projects import update_settings
 
     project = stack.project()
     update_settings(project["project_id"], max_event_age_seconds=10 * 365 * 86400)

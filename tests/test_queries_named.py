@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config.metadata.access import OPERATOR
+from metadata.access import OPERATOR
 from queries.catalog import QUERIES
 from queries.runner import QueryParamError, prepare, run
 from queries.serialize import records

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from config.metadata.projects import ProjectSettings
+from metadata.projects import ProjectSettings
 from queries.params import OverviewParams, RangeParams
 from queries.timerange import DateRange, preset_dates, to_utc_naive, today_in
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from config.metadata import users
+from metadata import users
 from tests.browser import make_driver
 from tests.test_queries_dataset import RANGE, dataset  # noqa: F401
-from workbench.screenshots import capture, workbench_server
+from tools.screenshots import capture, workbench_server
 
 
 def test_sign_in_and_screenshot_the_overview(stack, dataset, tmp_path):  # noqa: F811

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.metadata.access import OPERATOR
+from metadata.access import OPERATOR
 from tests.sessions_helpers import (
     at,
     crm,

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from config.metadata import users
+from metadata import users
 from tests.browser import console_log, make_driver
+from tools.screenshots import sign_in, wait_until_idle, workbench_server
 from workbench.auth import COOKIE_NAME
-from workbench.screenshots import sign_in, wait_until_idle, workbench_server
 
 PASSWORD = "browser-horse-42"
 TIMEOUT = 60.0

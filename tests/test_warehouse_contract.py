@@ -1,6 +1,6 @@
 """Contract suite: every clickhouse-connect call Njia makes, against the embedded warehouse.
 
-The warehouse (queries/warehouse/server.py) must look exactly like a ClickHouse server over HTTP.
+The warehouse (warehouse/server/app.py) must look exactly like a ClickHouse server over HTTP.
 These tests run the real process (tests/warehouse_fixture.py) and talk to it with
 clickhouse-connect and with raw HTTP where the wire format itself is the contract.
 """
@@ -591,7 +591,7 @@ def test_sigterm_stops_cleanly_and_data_persists(tmp_path) -> None:
 
 
 def test_insert_head_detection() -> None:
-    from queries.warehouse.sql import NeedMore, find_insert_head
+    from warehouse.server.sql import NeedMore, find_insert_head
 
     text = "INSERT INTO t (`format`, \"values\") SETTINGS a = 'FORMAT x' FORMAT Native\n\x01\x02"
     head = find_insert_head(text, final=False)
@@ -609,8 +609,8 @@ def test_insert_head_detection() -> None:
 
 
 def test_session_store_locks_and_expires() -> None:
-    from queries.warehouse.errors import WarehouseError
-    from queries.warehouse.session import SessionStore
+    from warehouse.server.errors import WarehouseError
+    from warehouse.server.session import SessionStore
 
     store = SessionStore()
     with pytest.raises(WarehouseError) as err:

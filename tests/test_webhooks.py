@@ -154,7 +154,7 @@ def _eventually(check, expected, timeout=5.0):
 def test_rotated_webhook_secret_overlaps_for_the_default_window(stack, monkeypatch):
     """A CRM switches over during the window (WEBHOOK_SECRET_OVERLAP_SECONDS, default 24 h):
     both secrets verify in it, only the new one after it."""
-    from config.metadata import projects
+    from metadata import projects
 
     p = stack.project()
     old = p["webhook_secret"]
@@ -172,7 +172,7 @@ def test_rotated_webhook_secret_overlaps_for_the_default_window(stack, monkeypat
 
 
 def test_old_webhook_secret_fails_after_the_window(stack):
-    from config.metadata import projects
+    from metadata import projects
 
     p = stack.project()
     old = p["webhook_secret"]
@@ -187,7 +187,7 @@ def test_old_webhook_secret_fails_after_the_window(stack):
 def test_a_second_rotation_does_not_extend_an_older_secret(stack, monkeypatch):
     """Rotating twice in the window keeps the first secret's deadline: an old (perhaps leaked)
     secret never lives longer than one window after it was replaced."""
-    from config.metadata import projects
+    from metadata import projects
 
     p = stack.project()
     first = p["webhook_secret"]
@@ -204,7 +204,7 @@ def test_a_second_rotation_does_not_extend_an_older_secret(stack, monkeypatch):
 
 def test_rotation_without_overlap_revokes_at_once(stack):
     """For a leaked secret: overlap 0 revokes the old one now."""
-    from config.metadata import projects
+    from metadata import projects
 
     p = stack.project()
     new = projects.rotate_webhook_secret(p["project_id"], overlap_seconds=0)

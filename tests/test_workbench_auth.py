@@ -16,8 +16,8 @@ import jwt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from config.metadata import access, signins, users
 from config.settings import get_settings
+from metadata import access, signins, users
 from queries import runner
 from workbench import auth
 
@@ -68,16 +68,16 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     `executions` sees only what reaches the warehouse; a page that asked for data another test
     had already cached would slip past it, so "no query before sign-in" checks both."""
-    from workbench import data
+    from workbench import reads
 
     seen: list[str] = []
-    real = data.load
+    real = reads.load
 
     def spy(name: str, params: Any, **kw: Any):  # noqa: ANN202
         seen.append(name)
         return real(name, params, **kw)
 
-    monkeypatch.setattr(data, "load", spy)
+    monkeypatch.setattr(reads, "load", spy)
     return seen
 
 
@@ -188,7 +188,7 @@ def fresh_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Settings pointing at an empty data dir (its own metadata store), restored afterwards."""
     monkeypatch.setenv("NJIA_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
-    from config.metadata.db import migrate
+    from metadata.db import migrate
 
     migrate()
     yield get_settings()
@@ -197,7 +197,7 @@ def fresh_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_demo_first_start_creates_an_admin_and_prints_the_password_once(fresh_data_dir, capsys):
-    from config.first_start import extra_first_start
+    from stack.first_start import extra_first_start
 
     extra_first_start(fresh_data_dir)
     printed = capsys.readouterr().out

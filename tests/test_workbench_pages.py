@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import requests
 
-from config.metadata import tokens, users
-from config.metadata.access import OPERATOR
+from metadata import tokens, users
+from metadata.access import OPERATOR
 from tests.conftest import make_event
 from tests.test_api import api  # noqa: F401 - the API program, started once for this module
 from tests.test_queries_dataset import KPIS, RANGE, crm, dataset, post_crm, post_web  # noqa: F401
@@ -76,7 +76,7 @@ def test_overview_kpis_equal_njia_query_and_the_api(stack, dataset, analyst, api
     at = signed_in_app(analyst, url_params(dataset["a"], channel="web"))
     shown = metrics(at)
     cli = subprocess.run(
-        [sys.executable, "-m", "config.cli", "query", "overview", "--project", dataset["a"],
+        [sys.executable, "-m", "cli", "query", "overview", "--project", dataset["a"],
          "--from", RANGE["from"], "--to", RANGE["to"], "--param", "channel=web"],
         capture_output=True, text=True, env=stack.env, timeout=120, check=True)
     from_cli = {r["metric"]: r for r in json.loads(cli.stdout)}
@@ -351,7 +351,7 @@ def test_admin_creates_a_project_and_shows_its_key_once(stack, dataset, admin): 
 
 
 def test_admin_tokens_settings_and_users(stack, dataset, admin):  # noqa: F811
-    from config.metadata.projects import require_project
+    from metadata.projects import require_project
 
     fresh = stack.project()["project_id"]
     at = signed_in_app(admin, url_params(dataset["a"]))

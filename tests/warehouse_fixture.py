@@ -6,7 +6,7 @@
         client = clickhouse_connect.get_client(dsn=wh.url)
 
 or use the session-scoped `warehouse` pytest fixture (import it into a test module or conftest).
-The process runs `python -m queries.warehouse.server` on a free loopback port with its data in a
+The process runs `python -m warehouse.server.app` on a free loopback port with its data in a
 temp dir; its log goes to `<dir>/warehouse.log` and is shown if it fails to start.
 """
 
@@ -150,7 +150,7 @@ def start_warehouse(
     cmd = [
         sys.executable,
         "-m",
-        "queries.warehouse.server",
+        "warehouse.server.app",
         "--data-dir",
         str(directory / "data"),
         "--host",

@@ -1,6 +1,6 @@
 """Sign-in, sign-out and the sign-in cookie: who this browser tab acts for.
 
-A sign-in is a record in the metadata store (`config.metadata.signins`); the browser keeps a
+A sign-in is a record in the metadata store (`metadata.signins`); the browser keeps a
 cookie that names it, signed with the cookie key (itsdangerous), and the query layer checks the
 record before every read. So signing out — here, or by removing the user or giving them a new
 password — ends the sign-in on the server: the cookie, replayed from anywhere, signs no one in.
@@ -28,8 +28,8 @@ from typing import Any
 import streamlit as st
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from config.metadata import access, signins, users
 from config.settings import Settings, get_settings
+from metadata import access, signins, users
 
 COOKIE_NAME = "njia_auth"
 COOKIE_DAYS = 7.0

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from queries.serialize import to_csv
-from workbench import data
+from workbench import reads
 
 
 def cli_command(name: str, params: Mapping[str, Any]) -> str:
@@ -38,7 +38,7 @@ def _json(value: Any) -> str:
 def query_details(name: str, params: Mapping[str, Any], df: pd.DataFrame, *, key: str) -> None:
     """The "SQL" expander (query text + bound parameters + CLI line) and a CSV download."""
     with st.expander("SQL"):
-        prepared = data.prepare(name, params)
+        prepared = reads.prepare(name, params)
         st.caption(f"`{name}` — {prepared.query.description}. Values are bound server-side.")
         st.code(prepared.sql, language="sql")
         st.code(json.dumps(prepared.bound, indent=2, ensure_ascii=False, default=_json),

@@ -16,8 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from config.metadata.projects import get_project, list_projects
-from config.metadata.users import User
+from metadata.projects import get_project, list_projects
+from metadata.users import User
 from queries.timerange import PRESET_LABELS, preset_dates, today_in
 from workbench import formatters
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from processor.record import EventRecord
+from contract.record import EventRecord
 
 
 class Enricher(Protocol):

@@ -14,8 +14,8 @@ import geoip2.database
 import geoip2.errors
 
 from config.settings import Settings
-from processor.identifiers import phone_country
-from processor.record import EventRecord
+from contract.identifiers import phone_country
+from contract.record import EventRecord
 
 log = logging.getLogger("njia.processor.geo")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from user_agents import parse
 
-from processor.record import EventRecord
+from contract.record import EventRecord
 
 # Monitoring and scripting clients that user-agents does not flag as bots.
 _EXTRA_BOT_MARKERS = ("curl/", "wget/", "python-requests", "headlesschrome", "uptime", "monitor")

@@ -2,7 +2,7 @@
 
 Secrets (write keys, webhook secrets, read tokens) are shown once, right after they are made,
 and only as prefixes after that: the store keeps hashes (keys, tokens) or ciphertext (secrets).
-Every action goes through `config.metadata.admin`, which checks the role there and then; this
+Every action goes through `metadata.admin`, which checks the role there and then; this
 page only decides what to draw.
 """
 
@@ -13,15 +13,15 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from config.metadata import admin, projects, users
-from config.metadata.access import AccessDenied
-from workbench import auth, data
+from metadata import admin, projects, users
+from metadata.access import AccessDenied
+from workbench import auth, reads
 
 me = auth.current_user()
 if me is None or not me.is_admin:
     st.error("The Admin page is for administrators.")
     st.stop()
-principal = data.principal()
+principal = reads.principal()
 
 st.title("Admin")
 
@@ -34,7 +34,7 @@ def reveal(title: str, secret: str, note: str = "") -> None:
 try:
     visible = admin.visible_projects(principal)
 except AccessDenied as exc:
-    data.refused(exc)
+    reads.refused(exc)
 projects_tab, tokens_tab, settings_tab, users_tab = st.tabs(
     ["Projects and keys", "Read tokens", "Project settings", "Users"])
 
@@ -142,7 +142,7 @@ with settings_tab:
                 except (projects.ProjectError, ValueError, AccessDenied) as exc:
                     st.error(str(exc))
                 else:
-                    data.clear()  # numbers depend on these settings
+                    reads.clear()  # numbers depend on these settings
                     st.success(f"Saved the settings of {project_id}.")
 
 # --- users ---------------------------------------------------------------------------------

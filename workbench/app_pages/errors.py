@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
-from workbench.data import load
+from workbench.reads import load
 
 f = filters.current()
 st.title("Errors")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
-from workbench.data import load
+from workbench.reads import load
 
 REFRESH_SECONDS = 1  # worst case on screen: pipeline latency + 1 s (bench/live_latency.py)
 CHANNELS = ["all", "web", "whatsapp", "ai"]

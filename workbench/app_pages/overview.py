@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
-from workbench.data import load
+from workbench.reads import load
 
 # KPI rows of the `overview` query, in the order shown. Definitions: docs/metrics.md.
 KPIS = [

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
-from workbench.data import load
+from workbench.reads import load
 
 PAGE_SIZE = 25
 SESSION_KEY, PERSON_KEY = "session", "person"

@@ -1,0 +1,1 @@
+"""The `njia` command line (`njia = cli.main:main`)."""

@@ -1,0 +1,1 @@
+"""Running the whole stack on one host: supervisord, `njia serve` start order, the first start."""
