@@ -26,6 +26,9 @@ class ProjectSettings(BaseModel):
     conversion_events: list[str] = Field(default_factory=lambda: ["return_filed"])
     max_event_age_seconds: int = Field(7 * 24 * 3600, gt=0)
     conversation_timeout_seconds: int = Field(30 * 60, gt=0)
+    # A web session ends after this long without an event; the SDK rotates its session id on
+    # the same timeout (it gets it with the settings document / sdk.js).
+    session_timeout_seconds: int = Field(30 * 60, gt=0)
     phone_region: str = "KE"
 
     @field_validator("timezone")
@@ -234,7 +237,8 @@ def write_key_prefixes(project_id: str) -> list[dict[str, Any]]:
 
 
 DURATION_ALIASES = {"max_event_age": "max_event_age_seconds",
-                    "conversation_timeout": "conversation_timeout_seconds"}
+                    "conversation_timeout": "conversation_timeout_seconds",
+                    "session_timeout": "session_timeout_seconds"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -252,7 +256,8 @@ def parse_duration(value: Any) -> int:
 def update_settings(project_id: str, **changes: Any) -> ProjectSettings:
     """Validate and store changed per-project settings.
 
-    `max_event_age` and `conversation_timeout` take durations (e.g. `max_event_age=30d`).
+    `max_event_age`, `conversation_timeout` and `session_timeout` take durations (e.g.
+    `max_event_age=30d`).
     """
     project = require_project(project_id)
     for alias, field in DURATION_ALIASES.items():
