@@ -279,10 +279,12 @@ def test_unsent_events_survive_a_reload(stack, driver, demo_origin) -> None:  # 
 
 class FakeCollector:
     """A scripted /v1/capture (answers the given statuses in turn, then 200) that records
-    every POST, for the SDK's retry rules; CORS like the real collector."""
+    every POST, for the SDK's retry rules; CORS like the real collector. `delay` (seconds)
+    holds every answer back, for a send that is still in flight a while."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], delay: float = 0) -> None:
         self.statuses = list(statuses)
+        self.delay = delay
         self.posts: list[dict[str, Any]] = []
         fake = self
 
@@ -299,6 +301,7 @@ class FakeCollector:
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(fake.delay)
                 status = fake.statuses.pop(0) if fake.statuses else 200
                 fake.posts.append({"status": status, "body": json.loads(raw),
                                    "headers": dict(self.headers)})
@@ -375,6 +378,53 @@ def test_retries_sessions_and_reset(stack, driver, demo_origin) -> None:  # noqa
         assert after["anonymous_id"] not in (before["anonymousId"], None)
         assert after["session_id"] not in (before["sessionId"], None)
         assert events["after_29_min"]["session_id"] == session
+    finally:
+        fake.close()
+
+
+# Samples localStorage at the first turn after each send settles (nothing in flight, nothing
+# queued): a timer every millisecond, so it runs before any 50 ms debounced write could.
+SETTLED_WATCH = """
+window.__njiaSettled = [];
+var armed = false;
+setInterval(function () {
+  var s = analytics.status();
+  if (s.sending) { armed = true; return; }
+  if (armed && s.queued === 0) {
+    window.__njiaSettled.push(localStorage.getItem(arguments[0]));
+    armed = false;
+  }
+}.bind(null, %s), 1);
+"""
+
+
+def test_stored_queue_agrees_with_status_once_a_send_settles(stack, driver,  # noqa: ANN001
+                                                             demo_origin) -> None:
+    """When status() says nothing is queued or in flight, localStorage holds no unsent event.
+
+    A send that takes a while (300 ms here; a busy machine or a slow network) lets the debounced
+    write of the queue land while the batch is in flight; the write that clears it must not lag
+    behind the send's end, or a tab killed in between leaves the event for a later page to send
+    again, and a reader trusting status() sees a stale entry (the flake of
+    test_unsent_events_survive_a_reload on a loaded machine)."""
+    require_sdk_on_collector(stack)
+    fake = FakeCollector([], delay=0.3)
+    key = "wk_settled"
+    storage_key = f"njia_queue:{key}"
+    try:
+        open_demo(driver, demo_url(demo_origin, key, fake.url, flushAt=1, flushInterval=600_000,
+                                   sdk=f"{stack.collector_url}/v1/sdk.js"))
+        wait_for(driver, lambda d: (s := sdk_status(d)) and s["queued"] == 0 and not s["sending"]
+                 and d.execute_script(f"return localStorage.getItem('{storage_key}')") is None,
+                 "the page view to be sent and the stored queue cleared")
+        driver.execute_script(SETTLED_WATCH % json.dumps(storage_key))
+        for sends, button in enumerate(("nav-file-nil", "btn-validate", "nav-home"), 1):
+            click(driver, button)
+            wait_for(driver, lambda d, n=sends: len(d.execute_script(
+                "return window.__njiaSettled")) >= n, f"send {sends} to settle")
+        assert len(fake.events()) == 4
+        seen = driver.execute_script("return window.__njiaSettled")
+        assert seen == [None, None, None], "a settled send left its events in localStorage"
     finally:
         fake.close()
 
