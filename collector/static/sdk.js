@@ -259,7 +259,7 @@
     writePersisted(all);
   }
 
-  // Debounced: a burst of calls costs one write; pagehide writes synchronously anyway.
+  // Debounced: a burst of calls costs one write; pagehide and the end of a send write at once.
   function schedulePersist() {
     if (state.persistTimer || !state.writeKey) return;
     state.persistTimer = root.setTimeout(persistNow, PERSIST_DELAY_MS);
@@ -369,7 +369,10 @@
       onFailure(items, "network error: " + error, null);
     }).then(function () {
       state.sending = false;
-      schedulePersist();
+      // Written at once, not debounced: a write of the queue may have landed while the batch
+      // was in flight, and storage must not go on listing sent events once status() says they
+      // are gone (a tab killed meanwhile would leave them for a later page to send again).
+      persistNow();
       if (!state.queue.length || Date.now() < state.retryAt) return;
       if (state.queue.length >= state.flushAt) return flush();
       schedule(state.flushInterval);
