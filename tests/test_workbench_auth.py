@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -280,11 +279,27 @@ def test_the_cookie_names_the_session_and_a_revoked_one_no_longer_signs_in(stack
     assert auth.from_cookie("") is None and auth.from_cookie(None) is None
     # What streamlit-authenticator's cookie held (a JWT of the user name and expiry, signed with
     # the same key) names no session: it no longer signs anyone in.
-    legacy = jwt.encode({"username": "auth-admin", "exp_date": time.time() + 86400},
-                        auth.cookie_key(get_settings()), algorithm="HS256")
+    legacy = _hs256_jwt({"username": "auth-admin", "exp_date": time.time() + 86400},
+                        auth.cookie_key(get_settings()))
     assert auth.from_cookie(legacy) is None
     signins.revoke(session.session_id)
     assert auth.from_cookie(cookie) is None  # replayed from anywhere: signed out
+
+
+def _hs256_jwt(claims: dict[str, Any], key: str) -> str:
+    """A JWT as streamlit-authenticator signed its cookie (HS256), built with the stdlib."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    signature = hmac.new(key.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(signature)}"
 
 
 def test_sign_out_ends_the_session_on_the_server(stack, people):
