@@ -382,6 +382,44 @@ def test_retries_sessions_and_reset(stack, driver, demo_origin) -> None:  # noqa
         fake.close()
 
 
+def test_sdk_rotates_its_session_on_the_served_timeout(stack, driver,  # noqa: ANN001
+                                                      demo_origin) -> None:
+    """The project's session_timeout (10 min here), served by the collector, is the timeout the
+    browser rotates its session id on (not the SDK's 30-min default); a later page has it at
+    once from storage, even when the collector cannot be reached."""
+    from metadata.projects import update_settings
+
+    require_sdk_on_collector(stack)
+    project = stack.project()
+    key = project["write_key"]
+    update_settings(project["project_id"], session_timeout="10m")
+    open_demo(driver, demo_url(demo_origin, key, stack.collector_url, flushAt=1,
+                               flushInterval=600_000))
+    wait_for(driver, lambda d: sdk_status(d).get("sessionTimeoutSeconds") == 600,
+             "the SDK to take the project's 10-min session timeout")
+
+    session = sdk_status(driver)["sessionId"]
+    age = "sessionStorage.setItem('njia_session_last_activity', String(Date.now() - %d));"
+    driver.execute_script(age % (9 * 60_000) + "analytics.track('after_9_min')")
+    assert sdk_status(driver)["sessionId"] == session
+    driver.execute_script(age % (11 * 60_000) + "analytics.track('after_11_min')")
+    rotated = sdk_status(driver)["sessionId"]
+    assert rotated not in (session, None)
+    wait_for(driver, lambda d: (s := sdk_status(d)) and s["queued"] == 0 and not s["sending"],
+             "the events to be sent")
+
+    # The next page knows the timeout before (and without) asking: the collector is dead here.
+    dead = f"http://127.0.0.1:{free_port()}"
+    open_demo(driver, demo_url(demo_origin, key, dead, sdk=f"{stack.collector_url}/v1/sdk.js",
+                               flushAt=1, flushInterval=600_000))
+    assert sdk_status(driver)["sessionTimeoutSeconds"] == 600
+
+    wait_stored(stack, project["project_id"], 3)
+    by_name = {e["event_name"]: e for e in stored_events(stack, project["project_id"])}
+    assert by_name["after_9_min"]["session_id"] == session
+    assert by_name["after_11_min"]["session_id"] == rotated
+
+
 # Samples localStorage at the first turn after each send settles (nothing in flight, nothing
 # queued): a timer every millisecond, so it runs before any 50 ms debounced write could.
 SETTLED_WATCH = """
