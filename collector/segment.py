@@ -4,7 +4,8 @@
   (`/v1/i`), `/v1/screen` (`/v1/s`), `/v1/group` (`/v1/g`), `/v1/alias` (`/v1/a`): the short
   paths are what analytics.js posts to when its `apiHost` is `<njia>/v1`.
 - `GET /v1/projects/{write_key}/settings`: the settings document analytics.js fetches from its
-  `cdnURL`.
+  `cdnURL`; Njia's own SDK (`/v1/sdk.js`) reads its `njia` part (the project's web session
+  timeout), so the browser and the warehouse end a session on the same, per-project timeout.
 Write key: HTTP Basic username, or `writeKey` in the body.
 """
 
@@ -179,9 +180,11 @@ def _handler(forced_type: str | None):  # noqa: ANN202
 
 
 async def settings_document(request: web.Request) -> web.Response:
-    """The minimal settings analytics.js asks its CDN for, pointing delivery back at Njia."""
+    """The minimal settings analytics.js asks its CDN for, pointing delivery back at Njia, and
+    under `njia` what Njia's SDK takes from the project (analytics.js ignores the key)."""
     key = request.match_info["write_key"]
-    if await request.app["keys"].project(key) is None:
+    project = await request.app["keys"].project(key)
+    if project is None:
         return json_error(404, "unknown write key")
     proto, host = public_origin(request)
     return web.json_response({
@@ -197,6 +200,7 @@ async def settings_document(request: web.Request) -> web.Response:
         "metrics": {"sampleRate": 0},
         "legacyVideoPluginsEnabled": False,
         "remotePlugins": [],
+        "njia": {"sessionTimeoutSeconds": project.settings.session_timeout_seconds},
     })
 
 

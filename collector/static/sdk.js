@@ -14,6 +14,14 @@
  * Delivery is at-least-once: a batch that may or may not have arrived (timeout, page closed
  * mid-request, beacon after a failure) is sent again, and the pipeline stores each event_id
  * once, so a resend is harmless while a lost event is not.
+ *
+ * The web session timeout is the project's `session_timeout` setting on the server (the same
+ * one the warehouse's sessions use): init reads it from the collector's settings document
+ * (GET /v1/projects/<write key>/settings, `njia.sessionTimeoutSeconds`) and keeps it in
+ * localStorage, so later pages have it at once and ask again only when it is over 5 minutes
+ * old. Until a page has it (the first page in a browser, or a collector that cannot be reached)
+ * the default of 30 minutes applies. A tab's first event starts a session whatever the timeout,
+ * so the timeout decides only for later events, by which time the answer is normally in.
  */
 (function (root) {
   "use strict";
@@ -25,7 +33,9 @@
   var VERSION = "1.0.0";
   var LIBRARY = { name: "njia-js", version: VERSION };
 
-  var SESSION_TIMEOUT_MS = 30 * 60 * 1000; // a gap longer than this starts a new session
+  // A gap longer than this starts a new session: the project's setting once served (above).
+  var DEFAULT_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+  var SETTINGS_MAX_AGE_MS = 5 * 60 * 1000; // a stored settings document older than this is re-read
   var MAX_QUEUE = 500; // events kept in memory and in localStorage; the oldest go first
   var MAX_BATCH = 100; // events per POST; well under the collector's 1000 and 1 MiB limits
   var MAX_ATTEMPTS = 10; // failed sends before an event is given up
@@ -42,7 +52,8 @@
     sessionId: "njia_session_id",
     lastActivity: "njia_session_last_activity",
     tabId: "njia_tab_id",
-    queuePrefix: "njia_queue:"
+    queuePrefix: "njia_queue:",
+    settingsPrefix: "njia_settings:"
   };
 
   // The collector that served this file is the natural default endpoint.
@@ -133,7 +144,7 @@
     var id = get(session, KEYS.sessionId);
     var last = parseInt(get(session, KEYS.lastActivity), 10) || 0;
     if (!touch) return id;
-    if (!id || now - last > SESSION_TIMEOUT_MS) {
+    if (!id || now - last > state.sessionTimeoutMs) {
       id = uuid();
       put(session, KEYS.sessionId, id);
     }
@@ -155,6 +166,7 @@
     flushInterval: 2000,
     debug: false,
     initialized: false,
+    sessionTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS,
     // [{event, attempts}], oldest first. The single source of truth: an event leaves it only
     // once the collector (or the browser's beacon queue) has taken it.
     queue: [],
@@ -287,6 +299,44 @@
       trim();
       log("adopted", adopted.length, "unsent event(s) from an earlier page");
     }
+  }
+
+  // ---- settings served by the collector -----------------------------------------------
+  // {t: when fetched (ms), sessionTimeoutSeconds} per write key, in localStorage.
+  function settingsKey() {
+    return KEYS.settingsPrefix + state.writeKey;
+  }
+
+  function applySettings(doc) {
+    var seconds = Number(doc && doc.sessionTimeoutSeconds);
+    if (!(seconds > 0) || !isFinite(seconds)) return false;
+    state.sessionTimeoutMs = seconds * 1000;
+    return true;
+  }
+
+  function loadSettings() {
+    var stored = null;
+    try { stored = JSON.parse(get(local, settingsKey()) || "null"); } catch (e) { stored = null; }
+    var fresh = applySettings(stored) && Date.now() - (Number(stored.t) || 0) < SETTINGS_MAX_AGE_MS;
+    if (fresh || typeof root.fetch !== "function") return;
+    // A plain GET (no custom header): no CORS preflight, and no write key needed but the path's.
+    root.fetch(state.api + "/v1/projects/" + encodeURIComponent(state.writeKey) + "/settings", {
+      method: "GET",
+      mode: "cors",
+      credentials: "omit"
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (doc) {
+      var served = doc && doc.njia;
+      if (!applySettings(served)) throw new Error("no njia.sessionTimeoutSeconds");
+      put(local, settingsKey(), JSON.stringify({
+        t: Date.now(), sessionTimeoutSeconds: state.sessionTimeoutMs / 1000 }));
+      log("session timeout from the collector:", state.sessionTimeoutMs / 1000, "s");
+    }).catch(function (error) {
+      log("settings not read (" + error + "); session timeout stays",
+          state.sessionTimeoutMs / 1000, "s");
+    });
   }
 
   // ---- queue and delivery --------------------------------------------------------------
@@ -483,6 +533,7 @@
     state.flushInterval = Math.max(10, parseInt(options.flushInterval, 10) || 2000);
     state.debug = !!options.debug;
     state.initialized = true;
+    loadSettings();
     adoptPersisted();
 
     root.document.addEventListener("visibilitychange", function () {
@@ -557,7 +608,8 @@
       failures: state.failures,
       anonymousId: get(local, KEYS.anonymousId),
       userId: userId(),
-      sessionId: sessionId(Date.now(), false)
+      sessionId: sessionId(Date.now(), false),
+      sessionTimeoutSeconds: state.sessionTimeoutMs / 1000
     };
   };
 
