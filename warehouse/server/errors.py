@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from contract.masking import mask_text
+
 # Codes raised by the warehouse itself (values as in ClickHouse's ErrorCodes.cpp).
 UNEXPECTED_END_OF_FILE: Final = 3
 CANNOT_READ_ALL_DATA: Final = 33
@@ -167,3 +169,9 @@ def from_exception(exc: BaseException) -> WarehouseError:
     if match is None:
         return WarehouseError.make(UNKNOWN_EXCEPTION, f"{type(exc).__name__}: {message}")
     return WarehouseError(int(match.group(1)), message[match.start() :].strip())
+
+
+def loggable(err: WarehouseError) -> str:
+    """The error's first line for the log. A refused insert's message quotes row values (phones,
+    emails, PINs): masked."""
+    return mask_text(err.text.splitlines()[0][:500])

@@ -22,7 +22,7 @@ from warehouse.server.errors import (
     UNKNOWN_SETTING,
     WarehouseError,
 )
-from warehouse.server.pool import ChdbResult
+from warehouse.server.result import ChdbResult
 from warehouse.server.sql import is_identifier
 
 # Parameters ClickHouse itself does not treat as settings (HTTPHandler's reserved names).
