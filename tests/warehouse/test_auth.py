@@ -226,7 +226,7 @@ def test_reader_in_database_system_cannot_read_processes(warehouse: WarehousePro
     assert status == 403 and _code(headers) == ACCESS_DENIED, text
 
 
-# --- GET is the reader; the writer writes ---------------------------------------------------------
+# --- GET is the reader; the writer writes -------------------------------------------------------
 
 
 def test_get_never_writes_even_as_the_writer(warehouse: WarehouseProcess, table: str) -> None:  # noqa: F811
