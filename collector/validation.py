@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from contract.identifiers import clean_id, normalize_email, normalize_phone
-from contract.record import EventRecord
+from contract.record import Channel, EventRecord
 
 # Client times outside these bounds are refused at the edge: a time near year 1 or 9999 overflows
 # `datetime` once converted to UTC or corrected for skew (a 500 before), and ClickHouse's
@@ -69,7 +69,7 @@ class CaptureEvent(BaseModel):
     anonymous_id: str | None = Field(None, max_length=200)
     user_id: str | None = Field(None, max_length=200)
     session_id: str | None = Field(None, max_length=200)
-    channel: Literal["web", "whatsapp", "ai", "server"] = "web"
+    channel: Channel = "web"
     context: CaptureContext = Field(default_factory=CaptureContext)
     properties: dict[str, Any] = Field(default_factory=dict)
     traits: dict[str, Any] = Field(default_factory=dict)

@@ -1,10 +1,19 @@
-"""Identifier normalisation, shared by every edge so one person's ids compare equal."""
+"""Identifiers: normalisation (shared by every edge so one person's ids compare equal), the
+event key and the person id — each rule defined once here.
+
+The warehouse's SQL repeats two of them, in `warehouse/views/session_events.sql`,
+`warehouse/views/sessions.sql` and `queries/identity/events_by_channel.sql`: the event-key order
+(`KEY_ORDER`) and the person-id hash (`person_id_for`). tests/test_rules_agree.py computes both in
+ClickHouse and here on a table of cases.
+"""
 
 from __future__ import annotations
 
 import hashlib
 
 import phonenumbers
+
+from contract.record import EventRecord
 
 PLACEHOLDERS = frozenset({"", "null", "undefined", "0", "guest", "anonymous", "none", "nil"})
 
@@ -54,6 +63,34 @@ def normalize_email(value: object) -> str | None:
         return None
     email = str(value).strip().lower()
     return email if "@" in email else None
+
+
+# Identifier kinds in key order, with the event field (and `events` column) each comes from:
+# an event belongs to the person of the first one it carries (user > anon > phone > email).
+KEY_ORDER: tuple[tuple[str, str], ...] = (
+    ("user", "user_id"),
+    ("anon", "anonymous_id"),
+    ("phone", "phone"),
+    ("email", "email"),
+)
+
+
+def identifiers(record: EventRecord) -> list[str]:
+    """The event's identifiers ('user:…', 'anon:…', 'phone:…', 'email:…'), in key order.
+
+    Placeholder ids are skipped; the edges store them as '' already (the SQL tests for '')."""
+    out = []
+    for kind, field in KEY_ORDER:
+        value = getattr(record, field)
+        if clean_id(value):
+            out.append(f"{kind}:{value}")
+    return out
+
+
+def event_key(record: EventRecord) -> str:
+    """The identifier whose person the event belongs to (`event:<id>` when it carries none)."""
+    ids = identifiers(record)
+    return ids[0] if ids else f"event:{record.event_id}"
 
 
 def person_id_for(anchor: str) -> str:

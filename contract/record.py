@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# The channels an event comes on, and their sets. Python uses these (validation, the query
+# filters); the sessions view (warehouse/views/session_events.sql) and `dau` apply the same sets
+# — tests/test_rules_agree.py checks the view on an event of every channel.
 Channel = Literal["web", "whatsapp", "ai", "server"]
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+# Web journeys: the browser's events and the backend SDKs' (server-side events are part of web
+# journeys); they form web sessions.
+WEB_CHANNELS: tuple[Channel, ...] = ("web", "server")
+# The WhatsApp side: the messages, and the AI agent that answers on WhatsApp.
+WHATSAPP_CHANNELS: tuple[Channel, ...] = ("whatsapp", "ai")
+# The AI agent's events belong to the number's latest conversation, whatever their name (other
+# WhatsApp events join conversations by name: messages, receipts, hand-offs, resolutions).
+AGENT_CHANNELS: tuple[Channel, ...] = ("ai",)
+# A session is a web session or a WhatsApp conversation (the `channel` of the sessions view).
+SessionKind = Literal["web", "whatsapp"]
+SESSION_KINDS: tuple[SessionKind, ...] = get_args(SessionKind)
 Source = Literal["capture", "segment", "crm", "demo"]
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import redis
 
-from contract.identifiers import clean_id, person_id_for
+from contract.identifiers import identifiers, person_id_for
 from contract.masking import mask
 from contract.record import EventRecord
 
@@ -39,25 +39,6 @@ OUTBOX = "njia:id:outbox"
 # Defaults of IDENTITY_MAX_COMPONENT and IDENTITY_MAX_REPLAY_MS (see IdentityGraph).
 MAX_COMPONENT = 5000
 MAX_REPLAY_MS = 250
-
-
-def identifiers(record: EventRecord) -> list[str]:
-    """The event's identifiers, in key priority: user, anon, phone, email."""
-    out = []
-    if clean_id(record.user_id):
-        out.append(f"user:{record.user_id}")
-    if clean_id(record.anonymous_id):
-        out.append(f"anon:{record.anonymous_id}")
-    if record.phone:
-        out.append(f"phone:{record.phone}")
-    if record.email:
-        out.append(f"email:{record.email}")
-    return out
-
-
-def event_key(record: EventRecord) -> str:
-    ids = identifiers(record)
-    return ids[0] if ids else f"event:{record.event_id}"
 
 
 @dataclass(frozen=True)

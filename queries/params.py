@@ -8,11 +8,19 @@ bound as a typed server-side parameter; nothing here is ever formatted into SQL 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from contract.record import (
+    AGENT_CHANNELS,
+    CHANNELS,
+    SESSION_KINDS,
+    WEB_CHANNELS,
+    WHATSAPP_CHANNELS,
+)
 from metadata.projects import PROJECT_ID_RE, ProjectSettings
 from queries.timerange import DateRange, to_utc_naive
 
@@ -20,21 +28,21 @@ MAX_RANGE_DAYS = 731
 
 ProjectId = Annotated[str, Field(min_length=1, max_length=64, pattern=PROJECT_ID_RE.pattern)]
 
-# Channel filters. Sessions are web sessions or WhatsApp conversations; the AI agent answers on
-# WhatsApp, so its events belong to conversations. Event-level views may show AI alone.
+# Channel filters, from the channel sets of the event contract (contract/record.py). Sessions are
+# web sessions or WhatsApp conversations; the AI agent answers on WhatsApp, so its events belong
+# to conversations. Event-level views may show AI alone.
 SessionChannel = Literal["all", "web", "whatsapp"]
 EventChannel = Literal["all", "web", "whatsapp", "ai"]
 SESSION_CHANNELS: dict[str, list[str]] = {
-    "all": ["web", "whatsapp"],
+    "all": list(SESSION_KINDS),
     "web": ["web"],
     "whatsapp": ["whatsapp"],
 }
 EVENT_CHANNELS: dict[str, list[str]] = {
-    "all": ["web", "server", "whatsapp", "ai"],
-    # Server-side events (backend SDKs) are part of web journeys.
-    "web": ["web", "server"],
-    "whatsapp": ["whatsapp", "ai"],
-    "ai": ["ai"],
+    "all": list(CHANNELS),
+    "web": list(WEB_CHANNELS),
+    "whatsapp": list(WHATSAPP_CHANNELS),
+    "ai": list(AGENT_CHANNELS),
 }
 
 
@@ -88,7 +96,8 @@ class EventRangeParams(RangeParams):
     channel: EventChannel = "all"
 
     def bind(self, settings: ProjectSettings) -> dict[str, Any]:
-        return {**super().bind(settings), "channels": EVENT_CHANNELS[self.channel]}
+        return {**super().bind(settings), "channels": EVENT_CHANNELS[self.channel],
+                "whatsapp_channels": list(WHATSAPP_CHANNELS)}
 
 
 class SessionRangeParams(RangeParams):
@@ -112,9 +121,26 @@ class OverviewParams(SessionRangeParams):
         return {**super().bind(settings), "prev_start": to_utc_naive(previous.start)}
 
 
-BreakdownDimension = Literal[
-    "device_type", "browser", "os", "country", "entry_page", "exit_page", "channel"
-]
+@dataclass(frozen=True)
+class Dimension:
+    column: str
+    label: str
+    web_only: bool = False
+
+
+# The breakdown's dimensions: the whitelist `BreakdownParams.by` accepts, each a column of the
+# sessions view (queries/builders/breakdown.py builds the SQL from it). Device, browser, OS and
+# pages describe a web browser, so those count web sessions only.
+DIMENSIONS: dict[str, Dimension] = {
+    "device_type": Dimension("device_type", "Device", web_only=True),
+    "browser": Dimension("browser", "Browser", web_only=True),
+    "os": Dimension("os", "Operating system", web_only=True),
+    "country": Dimension("country", "Country"),
+    "entry_page": Dimension("entry_page", "Entry page", web_only=True),
+    "exit_page": Dimension("exit_page", "Exit page", web_only=True),
+    "channel": Dimension("channel", "Channel"),
+}
+BreakdownDimension = Literal[tuple(DIMENSIONS)]  # type: ignore[valid-type]
 
 
 class BreakdownParams(SessionRangeParams):

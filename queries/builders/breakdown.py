@@ -1,34 +1,17 @@
 """Sessions broken down by one dimension (device, browser, OS, country, entry/exit page, channel).
 
 The dimension is the only thing that changes the SQL: it comes from a closed whitelist
-(`BreakdownParams.by` is a Literal, and DIMENSIONS maps it to a column), so no caller text ever
-reaches the SQL. Device, browser and OS describe a web browser, so those breakdowns count web
-sessions only (WhatsApp conversations have none) — the caption says so.
+(`BreakdownParams.by` is a Literal of the names of `queries.params.DIMENSIONS`, which maps each
+to a column), so no caller text ever reaches the SQL. Device, browser and OS describe a web
+browser, so those breakdowns count web sessions only (WhatsApp conversations have none) — the
+caption says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from queries.params import DIMENSIONS, BreakdownParams
 
-from queries.params import BreakdownParams
-
-
-@dataclass(frozen=True)
-class Dimension:
-    column: str
-    label: str
-    web_only: bool = False
-
-
-DIMENSIONS: dict[str, Dimension] = {
-    "device_type": Dimension("device_type", "Device", web_only=True),
-    "browser": Dimension("browser", "Browser", web_only=True),
-    "os": Dimension("os", "Operating system", web_only=True),
-    "country": Dimension("country", "Country"),
-    "entry_page": Dimension("entry_page", "Entry page", web_only=True),
-    "exit_page": Dimension("exit_page", "Exit page", web_only=True),
-    "channel": Dimension("channel", "Channel"),
-}
+__all__ = ["DIMENSIONS", "TEMPLATE", "build"]
 
 TEMPLATE = """\
 -- Sessions by {label} (bots excluded){scope}.

@@ -9,7 +9,7 @@ FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UT
                     end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32})
 WHERE timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
   AND NOT is_bot AND channel IN {channels:Array(String)}
-  AND NOT (channel IN ('whatsapp', 'ai') AND session_id = '')
+  AND NOT (channel IN {whatsapp_channels:Array(String)} AND session_id = '')
 GROUP BY day
 ORDER BY day WITH FILL
     FROM toDate({start:DateTime64(3, 'UTC')}, {tz:String})
