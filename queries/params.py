@@ -86,7 +86,9 @@ class RangeParams(QueryParams):
             "start": to_utc_naive(rng.start),
             "end": to_utc_naive(rng.end),
             "tz": settings.timezone,
+            # The sessions views' timeouts: WhatsApp conversations', web sessions'.
             "timeout_s": settings.conversation_timeout_seconds,
+            "session_timeout_s": settings.session_timeout_seconds,
         }
 
 

@@ -72,21 +72,26 @@ def old_project(stack) -> dict[str, str]:
     return p
 
 
-def sessions(stack, project_id: str, timeout_s: int = 1800) -> list[dict[str, Any]]:
+def sessions(stack, project_id: str, timeout_s: int = 1800,
+             session_timeout_s: int = 1800) -> list[dict[str, Any]]:
     result = stack.ch().query(
         "SELECT * FROM sessions(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
         "end = {e:DateTime64(3, 'UTC')}, timeout_s = {t:UInt32}, "
+        "session_timeout_s = {w:UInt32}, "
         "conversion_events = {c:Array(String)}) ORDER BY start, channel, session_id",
         parameters={"p": project_id, "s": BASE - timedelta(days=1),
-                    "e": BASE + timedelta(days=2), "t": timeout_s, "c": ["return_filed"]})
+                    "e": BASE + timedelta(days=2), "t": timeout_s, "w": session_timeout_s,
+                    "c": ["return_filed"]})
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
 
 
-def session_events(stack, project_id: str, timeout_s: int = 1800) -> list[dict[str, Any]]:
+def session_events(stack, project_id: str, timeout_s: int = 1800,
+                   session_timeout_s: int = 1800) -> list[dict[str, Any]]:
     result = stack.ch().query(
         "SELECT event_name, timestamp, session_id, session_channel, message_id, person_id "
         "FROM session_events(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
-        "end = {e:DateTime64(3, 'UTC')}, timeout_s = {t:UInt32}) ORDER BY timestamp, event_name",
+        "end = {e:DateTime64(3, 'UTC')}, timeout_s = {t:UInt32}, "
+        "session_timeout_s = {w:UInt32}) ORDER BY timestamp, event_name",
         parameters={"p": project_id, "s": BASE - timedelta(days=1),
-                    "e": BASE + timedelta(days=2), "t": timeout_s})
+                    "e": BASE + timedelta(days=2), "t": timeout_s, "w": session_timeout_s})
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]

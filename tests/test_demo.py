@@ -77,7 +77,7 @@ def test_sessions_and_conversations_cover_every_course(stack, demo):
         "SELECT channel, count() AS n, sum(converted) AS converted, sum(resolved) AS resolved, "
         "sum(handed_off) AS handed_off, sum(dropped) AS dropped, sum(inbound) AS inbound "
         "FROM sessions(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
-        "end = {e:DateTime64(3, 'UTC')}, timeout_s = 1800, "
+        "end = {e:DateTime64(3, 'UTC')}, timeout_s = 1800, session_timeout_s = 1800, "
         "conversion_events = ['return_filed']) GROUP BY channel",
         p=demo["project"], **_window())
     by = {r["channel"]: r for r in rows}
@@ -96,7 +96,7 @@ def test_cross_channel_people_are_joined_only_by_phone_or_email(stack, demo):
         stack,
         "SELECT person_id, anyIf(phone, session_channel = 'whatsapp') AS phone "
         "FROM session_events(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
-        "end = {e:DateTime64(3, 'UTC')}, timeout_s = 1800) "
+        "end = {e:DateTime64(3, 'UTC')}, timeout_s = 1800, session_timeout_s = 1800) "
         "GROUP BY person_id HAVING countIf(channel = 'web') > 0 "
         "AND countIf(channel = 'whatsapp') > 0 ORDER BY person_id",
         p=demo["project"], **_window())

@@ -19,7 +19,8 @@ WITH per_session AS (
                          AND timestamp >= {start:DateTime64(3, 'UTC')}
                          AND timestamp < {end:DateTime64(3, 'UTC')}) AS types
     FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                        end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32})
+                        end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
+                        session_timeout_s = {session_timeout_s:UInt32})
     GROUP BY session_id
 )
 SELECT

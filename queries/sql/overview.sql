@@ -10,6 +10,7 @@ WITH
                start >= {start:DateTime64(3, 'UTC')} AS current
         FROM sessions(project = {project:String}, start = {prev_start:DateTime64(3, 'UTC')},
                       end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
+                      session_timeout_s = {session_timeout_s:UInt32},
                       conversion_events = {conversion_events:Array(String)})
         WHERE is_bot = 0 AND channel IN {session_channels:Array(String)}
     ),

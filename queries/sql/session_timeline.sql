@@ -7,6 +7,7 @@ SELECT
     device_type, browser, os, country, person_id, event_key,
     toString(properties) AS properties
 FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                    end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32})
+                    end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
+                    session_timeout_s = {session_timeout_s:UInt32})
 WHERE session_id = {session:String}
 ORDER BY timestamp, event_name
