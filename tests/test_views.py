@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from warehouse.migrate import VIEWS_DIR, migrate, migration_files
+from warehouse.migrate import VIEWS_DIR, migrate, migration_files, view_files, view_statement
 
 START = datetime(2026, 3, 10, tzinfo=UTC)
 END = datetime(2026, 3, 11, tzinfo=UTC)
@@ -47,12 +47,21 @@ def test_an_installation_from_before_views_were_code_gets_the_current_views(stac
     from warehouse.client import new_client
 
     url = _installation(stack)
-    # What an installation had before views were code: the migrations only, 0003 with the
-    # views as they were when it first ran (a fixed 30-minute web timeout).
+    # What an installation had before views were code: the table migrations, and the views as
+    # migration 0003 created them when it first ran (a fixed 30-minute web timeout), with no
+    # record of them.
     no_views = tmp_path / "none"
     no_views.mkdir()
     assert migrate(url, views_dir=no_views) == [p.name for p in migration_files()]
     client = new_client(url)
+    client.command("DROP TABLE njia_views")
+    old = tmp_path / "old"
+    shutil.copytree(VIEWS_DIR, old)
+    _edit(old, "session_events.sql", "{session_timeout_s:UInt32} * 1000", "1800000")
+    _edit(old, "sessions.sql", ",\n                            session_timeout_s = "
+          "{session_timeout_s:UInt32})", ")")
+    for path in view_files(old):
+        client.command(view_statement(path))
     assert "session_id" in _columns(client, "session_events")  # no session_timeout_s needed
 
     # The next start migrates: the views are re-created from warehouse/views/.

@@ -11,8 +11,8 @@ migrate — `njia migrate`, and every start of the stack — re-creates a view (
 VIEW`) whose file changed since it was last applied, or that is missing, after the table
 migrations; `njia_views` records the content hash applied. An unchanged view is left alone. Views
 apply in file-name order, so a view that reads another must sort after it (`session_events`
-before `sessions`). A fresh installation gets the old views of migration 0003 first and the
-current ones right after.
+before `sessions`). (Migration 0003 created the session views before they were code; it is
+empty now, and an installation that ran it gets its views replaced on the next migrate.)
 """
 
 from __future__ import annotations
