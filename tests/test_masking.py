@@ -181,7 +181,7 @@ def test_a_failed_named_query_logs_the_person_search_masked(stack, caplog, monke
     def refuse(*args, **kwargs):  # the warehouse failing the query: a narrow unit test
         raise DatabaseError(f"Code: 241. DB::Exception: memory limit with {PHONE_E164}")
 
-    from queries import client as client_module
+    from warehouse import client as client_module
 
     monkeypatch.setattr(client_module.get_client(), "query_df", refuse)
     day = datetime.now(UTC).date().isoformat()
