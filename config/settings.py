@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     processor_block_ms: int = Field(200, alias="PROCESSOR_BLOCK_MS")
     processor_claim_idle_ms: int = Field(30_000, alias="PROCESSOR_CLAIM_IDLE_MS")
     processor_max_backoff_seconds: float = Field(30.0, alias="PROCESSOR_MAX_BACKOFF_SECONDS")
+    # Exactly-once state (processor/dedup.py): per-event claims live DEDUP_CLAIM_SECONDS (the
+    # retry window); older copies are caught by per-project, per-day Bloom filters sized for
+    # DEDUP_BLOOM_CAPACITY events at DEDUP_BLOOM_ERROR, whose positives the warehouse confirms.
+    dedup_claim_seconds: int = Field(3600, alias="DEDUP_CLAIM_SECONDS", ge=1)
+    dedup_bloom_capacity: int = Field(1_000_000, alias="DEDUP_BLOOM_CAPACITY", ge=1000)
+    dedup_bloom_error: float = Field(0.001, alias="DEDUP_BLOOM_ERROR", gt=0, lt=0.5)
     # Identity links are applied by walking and replaying the component they touch, in the hot
     # path: a link into a component of more identifiers than this is refused (and the component
     # marked, so later links to it are refused without a walk), and the walks of one batch stop

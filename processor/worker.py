@@ -72,6 +72,7 @@ class Processor:
             self.settings.effective_redis_url, socket_timeout=10, socket_connect_timeout=3
         )
         self.enrichers = enrichers if enrichers is not None else default_enrichers()
+        self.dedup = dedup.Dedup.from_settings(self.redis, self.settings)
         self.identities = identity.IdentityGraph(
             self.redis,
             max_component=self.settings.identity_max_component,
@@ -207,8 +208,7 @@ class Processor:
         for entry, reason in poison:
             self._dead_letter(entry, reason, "warehouse")
         if poison:
-            dedup.release(
-                self.redis,
+            self.dedup.release(
                 [(e.record.project_id, str(e.record.event_id)) for e, _ in poison if e.record],
             )
         self._ack([e.entry_id for e in valid])
@@ -228,8 +228,7 @@ class Processor:
             else:
                 first[key] = entry
         unique = list(first.values())
-        claims = dedup.claim(
-            self.redis,
+        claims = self.dedup.claim(
             [
                 dedup.ClaimRequest(
                     e.record.project_id,
@@ -242,8 +241,10 @@ class Processor:
             ],
         )
         to_insert = [e for e, c in zip(unique, claims, strict=True) if c is dedup.Claim.NEW]
+        # Redeliveries and Bloom positives: stored already? (by project and event id)
         redelivered = [
-            e for e, c in zip(unique, claims, strict=True) if c is dedup.Claim.REDELIVERY
+            e for e, c in zip(unique, claims, strict=True)
+            if c is dedup.Claim.REDELIVERY or c is dedup.Claim.MAYBE
         ]
         duplicates += sum(1 for c in claims if c is dedup.Claim.DUPLICATE)
         if redelivered:
