@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NJIA   := $(VENV)/bin/njia
 STAMP  := $(VENV)/.installed
 
-.PHONY: run up down status test lint browser screenshots clean
+.PHONY: run up down status test lint browser screenshots bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +46,12 @@ lint: $(STAMP)
 
 screenshots: $(STAMP) browser
 	$(PY) -m tools.screenshots
+
+# Builds the 1 M / 10 M datasets once (cached under var/bench), times every named query and the
+# Overview in Chromium, runs the ingestion benchmarks, writes docs/benchmarks.md.
+# Knobs: BENCH_SIZES=1M BENCH_RUNS=5 BENCH_PAGE=0 BENCH_INGEST=0 (see bench/__main__.py).
+bench: $(STAMP) browser
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) var
