@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from collector.body import read_json
+from collector.capture_batch import Batch, entry, validate_batch
 from collector.ingest import (
     Admission,
     accept,
@@ -18,6 +19,7 @@ from collector.ingest import (
     require_project,
 )
 from collector.validation import CaptureEvent, error_messages, parse_time, to_record
+from metadata.projects import Project
 
 
 def split_batch(body: Any) -> tuple[list[Any], Any] | None:
@@ -57,17 +59,35 @@ async def capture(request: web.Request) -> web.Response:
 
     ip = client_ip(request)
     outcome = Admission()
-    for index, raw in enumerate(events):
-        if not isinstance(raw, dict):
-            outcome.reject(index, ["event: expected a JSON object"], "validation")
-            continue
-        try:
-            event = CaptureEvent.model_validate(raw)
-        except ValidationError as exc:
-            outcome.reject(index, error_messages(exc), "validation")
-            continue
-        record = to_record(
-            event, project.project_id, received_at, sent_at, ip, project.settings.phone_region
-        )
-        admit(outcome, index, record, project, settings.max_future_seconds)
+    batch = Batch(project.project_id, received_at, sent_at, ip, project.settings.phone_region,
+                  project.settings.max_event_age_seconds, settings.max_future_seconds)
+    admit_events(outcome, events, project, batch)
     return await accept(request, outcome, "capture")
+
+
+def admit_events(outcome: Admission, events: list[Any], project: Project, batch: Batch) -> None:
+    """Each event kept or rejected (index and reasons): the fast path decides what it can, the
+    models decide (and explain) the rest."""
+    for index, event in enumerate(validate_batch(events)):
+        decided = entry(event, batch) if event is not None else None
+        if decided is None:
+            capture_one(outcome, index, events[index], project, batch)
+        elif type(decided) is str:
+            outcome.reject(index, [decided], "out_of_time_range")
+        else:
+            outcome.keep(decided, project.project_id)
+
+
+def capture_one(outcome: Admission, index: int, raw: Any, project: Project, batch: Batch) -> None:
+    """One event through the models: CaptureEvent, then the EventRecord it maps to."""
+    if not isinstance(raw, dict):
+        outcome.reject(index, ["event: expected a JSON object"], "validation")
+        return
+    try:
+        event = CaptureEvent.model_validate(raw)
+    except ValidationError as exc:
+        outcome.reject(index, error_messages(exc), "validation")
+        return
+    record = to_record(event, project.project_id, batch.received_at, batch.sent_at, batch.ip,
+                       project.settings.phone_region)
+    admit(outcome, index, record, project, batch.max_future)

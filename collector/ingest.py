@@ -20,7 +20,7 @@ from aiohttp import web
 
 from collector.validation import check_age
 from contract.record import EventRecord
-from contract.stream import enqueue
+from contract.stream import enqueue_payloads
 from metadata.projects import Project
 
 log = logging.getLogger("njia.collector")
@@ -120,14 +120,19 @@ def _in_networks(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:
 
 @dataclass
 class Admission:
-    """What a request's events came to: the records to enqueue, and each rejected event's
-    index and reasons."""
+    """What a request's events came to: the stream entries to enqueue (each an EventRecord's
+    JSON), and each rejected event's index and reasons."""
 
-    records: list[EventRecord] = field(default_factory=list)
+    entries: list[str | bytes] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    project_id: str = "?"
 
     def reject(self, index: int, errors: list[str], reason: str) -> None:
         self.rejected.append({"index": index, "errors": errors, "reason": reason})
+
+    def keep(self, entry: str | bytes, project_id: str) -> None:
+        self.entries.append(entry)
+        self.project_id = project_id
 
 
 def admit(outcome: Admission, index: int, record: EventRecord, project: Project,
@@ -138,21 +143,22 @@ def admit(outcome: Admission, index: int, record: EventRecord, project: Project,
     if reason:
         outcome.reject(index, [reason], "out_of_time_range")
     else:
-        outcome.records.append(record)
+        outcome.keep(record.to_stream(), record.project_id)
 
 
 async def accept(request: web.Request, outcome: Admission, source: str) -> web.Response:
-    """Enqueue the valid records and answer with the shared contract."""
+    """Enqueue the valid events and answer with the shared contract."""
     metrics = request.app["metrics"]
     for item in outcome.rejected:
         metrics.rejected.labels(item.pop("reason")).inc()
     try:
-        await enqueue(request.app["redis"], request.app["settings"].stream_key, outcome.records)
+        await enqueue_payloads(request.app["redis"], request.app["settings"].stream_key,
+                               outcome.entries)
     except (aioredis.RedisError, OSError) as exc:
         log.error(
             "cannot enqueue %d events for project %s: %s",
-            len(outcome.records),
-            outcome.records[0].project_id if outcome.records else "?",
+            len(outcome.entries),
+            outcome.project_id,
             exc,
         )
         return web.json_response(
@@ -160,6 +166,8 @@ async def accept(request: web.Request, outcome: Admission, source: str) -> web.R
             status=503,
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
-    metrics.accepted.labels(source).inc(len(outcome.records))
-    metrics.enqueued.inc(len(outcome.records))
-    return web.json_response({"accepted": len(outcome.records), "rejected": outcome.rejected})
+    accepted = len(outcome.entries)
+    if accepted:
+        metrics.accepted.labels(source).inc(accepted)
+        metrics.enqueued.inc(accepted)
+    return web.json_response({"accepted": accepted, "rejected": outcome.rejected})
