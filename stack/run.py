@@ -390,7 +390,7 @@ def down(timeout: float = DOWN_TIMEOUT_SECONDS) -> int:
         except OSError:
             os.kill(supervisord, signal.SIGTERM)  # its socket is gone: TERM is its shutdown too
         if not _wait(lambda: not _alive(supervisord), deadline):
-            left = _running(settings)[1] or programs
+            left = {**{p: n for p, n in programs.items() if _alive(p)}, **_running(settings)[1]}
             return _still_running(where, timeout, {supervisord: "supervisord", **left}, {})
     # supervisord stops its programs before it exits (killing what outlives stopwaitsecs), so
     # what is left now has lost it: a program's child, or a stack whose supervisord was killed.
@@ -417,7 +417,7 @@ def down(timeout: float = DOWN_TIMEOUT_SECONDS) -> int:
 
 def _still_running(where: Path, timeout: float, left: dict[int, str],
                    busy: dict[str, int]) -> int:
-    lines = [f"Njia on {where} is not down after {timeout:.0f} s:"]
+    lines = [f"Njia on {where} is not down after {timeout:g} s:"]
     lines += [f"  still running: {name} (pid {pid})" for pid, name in left.items()]
     lines += [f"  port {port} ({name}) still accepts connections" for name, port in busy.items()]
     print("\n".join(lines), file=sys.stderr, flush=True)
