@@ -162,11 +162,14 @@ async def _drive(url: str, key: str, bodies: list[bytes], seconds: float,
 
 
 async def _xadd_ceiling(redis_url: str, stream: str, entries: list[list[str]], seconds: float,
-                        concurrency: int) -> float:
-    """Stream writes/s: one pipeline of a batch's entries per round trip, `concurrency` at once."""
+                        concurrency: int, script: bool = False) -> float:
+    """Stream writes/s: one pipeline of a batch's entries per round trip, `concurrency` at once
+    (or, with `script`, the collector's own enqueue: one EVALSHA of XADDs per batch)."""
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(redis_url, max_connections=concurrency + 2)
+    if script:
+        from contract.stream import enqueue_payloads
     written = 0
     deadline = time.perf_counter() + seconds
     start = time.perf_counter()
@@ -177,6 +180,10 @@ async def _xadd_ceiling(redis_url: str, stream: str, entries: list[list[str]], s
         while time.perf_counter() < deadline:
             batch = entries[i % len(entries)]
             i += concurrency
+            if script:
+                await enqueue_payloads(client, stream, batch)
+                written += len(batch)
+                continue
             async with client.pipeline(transaction=False) as pipe:
                 for entry in batch:
                     pipe.xadd(stream, {"e": entry})
@@ -249,7 +256,8 @@ def _stop(proc: subprocess.Popen) -> None:
 def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DEFAULT_SIZES,
          collector_root: str | None = None, profile: str | None = None,
          quiet: bool = False) -> dict[str, Any]:
-    """Run the benchmark; returns {"sizes": {n: {...}}, "xadd_ceiling": {n: writes/s}, ...}."""
+    """Run the benchmark; returns {"sizes": {n: {...}}, "xadd_ceiling": {n: writes/s}, ...}:
+    per batch size events_per_s, p50_ms, p99_ms, events_per_collector_cpu_s, errors…"""
     import redis
 
     say = (lambda *a: None) if quiet else print
@@ -328,8 +336,15 @@ def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DE
             ceiling = asyncio.run(_xadd_ceiling(redis_url, stream + ":ceiling", entries,
                                                 min(seconds, 3.0), concurrency))
             r.delete(stream + ":ceiling")
+            try:
+                scripted = asyncio.run(_xadd_ceiling(redis_url, stream + ":ceiling", entries,
+                                                     min(seconds, 3.0), concurrency, script=True))
+            except ImportError:  # a checkout without it
+                scripted = float("nan")
+            r.delete(stream + ":ceiling")
             res["stored"] = stored
             res["xadd_ceiling_per_s"] = ceiling
+            res["xadd_script_ceiling_per_s"] = scripted
             results[size] = res
             ceilings[size] = ceiling
             say(f"batch {size:>4}: {res['events_per_s']:>8,.0f} events/s "
@@ -337,10 +352,14 @@ def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DE
                 f"p99 {res['p99_ms']:6.1f} ms  errors {res['errors']}  collector CPU "
                 f"{res['collector_cpu_s'] / seconds:4.0%} = "
                 f"{res['events_per_collector_cpu_s']:>8,.0f} events/CPU-s  |  XADD ceiling "
-                f"{ceiling:>8,.0f} writes/s ({size}-entry pipelines)")
+                f"{ceiling:>8,.0f} writes/s ({size}-entry pipelines), {scripted:>8,.0f} "
+                f"(the collector's enqueue)")
         load = os.getloadavg()
         say(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        return {"sizes": results, "xadd_ceiling": ceilings, "concurrency": concurrency,
+        return {"sizes": results, "xadd_ceiling": ceilings,
+                "xadd_script_ceiling": {n: r["xadd_script_ceiling_per_s"]
+                                        for n, r in results.items()},
+                "concurrency": concurrency,
                 "seconds": seconds, "cores": os.cpu_count(), "load_after": load,
                 "collector_root": str(root)}
     finally:
