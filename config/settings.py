@@ -100,7 +100,9 @@ class Settings(BaseSettings):
 
     # Processor.
     processor_numprocs: int = Field(1, alias="PROCESSOR_NUMPROCS")
-    processor_batch_size: int = Field(500, alias="PROCESSOR_BATCH_SIZE")
+    # Entries per read and per insert: a read returns what is there (up to this many) as soon
+    # as anything is, so a large batch costs no freshness when the stream is quiet.
+    processor_batch_size: int = Field(5000, alias="PROCESSOR_BATCH_SIZE")
     processor_block_ms: int = Field(200, alias="PROCESSOR_BLOCK_MS")
     processor_claim_idle_ms: int = Field(30_000, alias="PROCESSOR_CLAIM_IDLE_MS")
     processor_max_backoff_seconds: float = Field(30.0, alias="PROCESSOR_MAX_BACKOFF_SECONDS")

@@ -10,6 +10,7 @@ SIGTERM finishes the batch in hand.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from config.logs import setup_logging
 from config.settings import Settings, get_settings
@@ -43,6 +44,9 @@ from warehouse.events_store import stored_event_ids
 log = logging.getLogger("njia.processor")
 
 Validator = Callable[[EventRecord], None]
+# One validation over the whole batch (a JSON array of the entries' payloads) is ~2× faster than
+# one per entry; a batch with an invalid entry falls back to one per entry.
+_BATCH = TypeAdapter(list[EventRecord])
 
 
 @dataclass
@@ -176,7 +180,17 @@ class Processor:
     # --- handling ----------------------------------------------------------------------------
     def handle(self, entries: list[Entry]) -> None:
         valid: list[Entry] = []
-        for entry in entries:
+        unchecked = entries
+        if not self.validation_hook:
+            try:
+                records = _BATCH.validate_json("[" + ",".join(e.payload for e in entries) + "]")
+            except (ValidationError, ValueError):
+                records = None
+            if records is not None and len(records) == len(entries):
+                for entry, record in zip(entries, records, strict=True):
+                    entry.record = record
+                unchecked, valid = [], list(entries)
+        for entry in unchecked:
             try:
                 entry.record = EventRecord.from_stream(entry.payload)
                 if self.validation_hook:
@@ -380,6 +394,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--consumer", help="stable consumer name (default: host-slot)")
     args = parser.parse_args(argv)
     setup_logging("processor")
+    # A batch allocates ~100 k short-lived objects: the default GC thresholds collect many times
+    # per batch for nothing (no cycles); the start-up objects are frozen out of every collection.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     # supervisord gives each of numprocs a stable process_num: reuse it so a restarted
     # processor reads its own pending entries at once.
     slot = os.environ.get("NJIA_PROCESS_NUM", str(os.getpid()))
