@@ -167,7 +167,6 @@ async def accept(request: web.Request, outcome: Admission, source: str) -> web.R
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     accepted = len(outcome.entries)
-    if accepted:
-        metrics.accepted.labels(source).inc(accepted)
-        metrics.enqueued.inc(accepted)
+    metrics.accepted.labels(source).inc(accepted)
+    metrics.enqueued.inc(accepted)
     return web.json_response({"accepted": accepted, "rejected": outcome.rejected})
