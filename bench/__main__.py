@@ -10,6 +10,8 @@ Knobs (environment):
   BENCH_PAGE          0 skips the Overview in Chromium (default 1)
   BENCH_INGEST        0 skips the collector/processor benchmarks (default 1)
   BENCH_DOC           where to write (default docs/benchmarks.md)
+  BENCH_BUILD_ONLY    1 builds the datasets (when not cached yet) and measures nothing
+  BENCH_REPORT_ONLY   1 measures nothing and rewrites the document from the kept results
 The data lives under $NJIA_DATA_DIR/bench (default var/bench), one directory per size; each
 size's last results are kept there too, so the document covers every size measured so far.
 """
@@ -89,6 +91,8 @@ def run_size(label: str, root: Path, runs: int, budget: float, with_page: bool,
         else:
             log(f"[{label}] cached dataset: {meta['events']:,} events "
                 f"(built {meta['built_at']} in {meta['build_seconds']:.0f} s)")
+        if os.environ.get("BENCH_BUILD_ONLY") == "1":
+            return {"meta": meta}
         stack = engines.open_stack(directory)
         try:
             if not isinstance(meta.get("rebuild"), dict):
@@ -191,19 +195,45 @@ def main() -> int:
     log(f"bench: sizes {sizes}, {runs} runs per query, data in {root}; "
         f"load {machine['load_start']}")
     notes: list[str] = []
+    report_only = os.environ.get("BENCH_REPORT_ONLY") == "1"
+    if report_only:
+        sizes = []
+        notes.append("document re-rendered from the results kept under the data dir "
+                     "(BENCH_REPORT_ONLY=1)")
     for label in sizes:
         try:
             run_size(label, root, runs, budget, with_page, machine)
         except Exception as exc:
             traceback.print_exc()
             notes.append(f"{label}: the run failed ({type(exc).__name__}: {exc})"[:400])
-    ingest = ingestion() if os.environ.get("BENCH_INGEST", "1") != "0" else {}
-    machine["load_end"] = _load()
-    load1 = max(float(machine["load_start"].split()[0]), os.getloadavg()[0])
+    if os.environ.get("BENCH_BUILD_ONLY") == "1":
+        log("datasets built (BENCH_BUILD_ONLY=1): nothing measured, the document is unchanged")
+        return 0
+    run_file = root / "last_run.json"
+    if report_only and run_file.exists():
+        machine = {**json.loads(run_file.read_text()), "rendered": machine["date"]}
+    kept = root / "ingestion.json"
+    if not report_only and os.environ.get("BENCH_INGEST", "1") != "0":
+        ingest = ingestion()
+        kept.write_text(json.dumps({"measured_at": machine["date"], "figures": ingest},
+                                   default=str))
+    elif kept.exists():
+        earlier = json.loads(kept.read_text())
+        ingest = earlier["figures"]
+        if earlier["measured_at"] < machine["date"]:
+            notes.append(f"ingestion: figures from an earlier run ({earlier['measured_at']})")
+    else:
+        ingest = {}
+    if not report_only:
+        machine["load_end"] = _load()
+    load1 = max(float(machine["load_start"].split()[0]),
+                float(machine.get("load_end", "0").split()[0]))
     if load1 > 0.5 * (os.cpu_count() or 1):
         machine["shared_note"] = ("The machine was shared with other work during the run "
                                   "(see the load averages), so figures are noisier and slower "
                                   "than on an idle machine.")
+    if not report_only:
+        run_file.write_text(json.dumps(machine))
     # Every size measured so far (this run's, and earlier runs' kept under the data dir).
     results: dict[str, dict[str, Any]] = {}
     for label in sorted({*sizes, *(p.parent.name for p in root.glob("*/results.json"))},
@@ -211,9 +241,18 @@ def main() -> int:
         path = root / label / "results.json"
         if path.exists():
             results[label] = json.loads(path.read_text())
-            if label not in sizes:
+            if label not in sizes and results[label]["measured_at"] < machine["date"]:
                 when = results[label]["measured_at"]
                 notes.append(f"{label}: figures from an earlier run ({when})")
+    for label in dataset.SIZES:
+        if label not in results:
+            built = dataset.read_meta(root / label)
+            done = (f"dataset built ({built['events']:,} events in {built['build_seconds']:.0f} s:"
+                    f" base rows {built['base']['rows_s']:.0f} s, replication "
+                    f"{built['replicate_seconds']:.0f} s, OPTIMIZE FINAL "
+                    f"{built.get('optimize_seconds', 0):.0f} s; {built['built_at']}) but "
+                    if built else "")
+            notes.append(f"{label}: {done}not measured yet (`BENCH_SIZES={label} make bench`)")
     doc.write_text(report.render(machine, results, ingest, notes))
     log(f"wrote {doc}")
     return 0
