@@ -7,6 +7,7 @@ Knobs (environment):
   BENCH_SIZES         sizes to run, comma-separated (default "1M,10M"; e.g. "1M")
   BENCH_RUNS          timed runs per query (default 20)
   BENCH_QUERY_BUDGET  seconds after which a query stops early, after >= 3 runs (default 120)
+  BENCH_WARMUP        0 skips each query's untimed first run (a quick pass at 10 M)
   BENCH_PAGE          0 skips the Overview in Chromium (default 1)
   BENCH_INGEST        0 skips the collector/processor benchmarks (default 1)
   BENCH_DOC           where to write (default docs/benchmarks.md)
@@ -99,7 +100,9 @@ def run_size(label: str, root: Path, runs: int, budget: float, with_page: bool,
                 dataset.rebuild_model(meta, stack.env, log)
                 dataset.write_meta(directory, meta)
             machine.setdefault("clickhouse", _ch_version())
-            result: dict[str, Any] = {"meta": meta}
+            result: dict[str, Any] = {"meta": meta, "run": {
+                "runs": runs, "budget": budget, "load_start": _load(),
+                "warmup": os.environ.get("BENCH_WARMUP", "1") != "0"}}
             sampler = engines.RssSampler({"warehouse": stack.warehouse.proc.pid})
             with sampler:
                 time.sleep(2)
@@ -107,8 +110,9 @@ def run_size(label: str, root: Path, runs: int, budget: float, with_page: bool,
                 time.sleep(1)
                 sampler.phase("queries")
                 log(f"[{label}] named queries ({runs} runs each, budget {budget:.0f} s)")
+                warmup = os.environ.get("BENCH_WARMUP", "1") != "0"
                 result["queries"] = queries_bench.run_all(dataset.PROJECT, meta["now_ms"], runs,
-                                                          budget, log)
+                                                          budget, log, warmup)
                 sampler.phase("after queries (idle)")
                 time.sleep(1)
                 if with_page and page.chromium_available():
@@ -128,6 +132,7 @@ def run_size(label: str, root: Path, runs: int, budget: float, with_page: bool,
                 sampler.sample()
             result["rss"] = {f"{k[0]}|{k[1]}": v for k, v in sampler.peaks.items()}
             result["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            result["run"]["load_end"] = _load()
             (directory / "results.json").write_text(json.dumps(result, indent=1, default=str))
             return result
         finally:

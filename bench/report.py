@@ -56,10 +56,11 @@ def render(machine: dict[str, Any], results: dict[str, dict[str, Any]],
       f"{machine.get('clickhouse', '?')}), clickhouse-connect {machine['clickhouse_connect']}")
     w(f"- load average at the start: {machine['load_start']}; at the end: "
       f"{machine.get('load_end', '?')}. {machine.get('shared_note', '')}")
-    w(f"- knobs: BENCH_SIZES={machine['sizes']}, BENCH_RUNS={machine['runs']}, "
-      f"BENCH_QUERY_BUDGET={machine['budget']} s (a query stops early, after at least 3 runs, "
-      "once its runs have taken that long: the `runs` column says how many were timed; with "
-      "fewer than 20 runs the p95 is close to the slowest run)")
+    w(f"- knobs of this invocation: BENCH_SIZES={machine['sizes']}, BENCH_RUNS={machine['runs']}, "
+      f"BENCH_QUERY_BUDGET={machine['budget']:.0f} s (a query stops early, after at least 3 "
+      "runs, once its runs have taken that long: the `runs` column says how many were timed; "
+      "with fewer than 20 runs the p95 is close to the slowest run). Each size's section says "
+      "how it was run.")
     for n in notes:
         w(f"- {n}")
     w("")
@@ -105,7 +106,15 @@ def render(machine: dict[str, Any], results: dict[str, dict[str, Any]],
           f"{q['rows_in_range']:,} events in it. Plain scan of the same rows "
           "(`SELECT count(), uniq(anonymous_id) FROM events WHERE project_id = … AND timestamp "
           f"in range`): median {ms(q['scan']['median'])}, p95 {ms(q['scan']['p95'])} "
-          f"({q['scan']['runs']} runs). Measured {r['measured_at']}.\n")
+          f"({q['scan']['runs']} runs). Measured {r['measured_at']}.")
+        run = r.get("run")
+        if run:
+            w(f"This size's run: BENCH_RUNS={run['runs']}, BENCH_QUERY_BUDGET={run['budget']:.0f} s"
+              f"{'' if run.get('warmup', True) else ', BENCH_WARMUP=0'}; load average "
+              f"{run['load_start']} at its start, {run.get('load_end', '?')} at its end.")
+        w("")
+        if not q.get("warmup", True):
+            w("No untimed first run here (BENCH_WARMUP=0): each query's first run is timed.\n")
         w("| query | page | median | p95 | runs | × plain scan (medians) | rows |")
         w("|---|---|---|---|---|---|---|")
         for s in q["queries"]:
