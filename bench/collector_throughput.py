@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,15 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from stack.embedded import free_port  # noqa: E402 - after the path is set
+
 DEFAULT_SIZES = (1, 10, 50, 500)
 USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/126.0.0.0 Safari/537.36")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _event(i: int, now: datetime) -> dict[str, Any]:
@@ -206,30 +202,6 @@ def _cpu(pid: int) -> float:
         return float("nan")
 
 
-def _start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    import redis
-
-    from stack.embedded import redis_server_binary
-
-    directory.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir",
-         str(directory), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-         "--daemonize", "no"],
-        stdout=open(directory / "redis.log", "wb"), stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            redis.Redis.from_url(url).ping()
-            return proc, url
-        except redis.RedisError:
-            time.sleep(0.05)
-    proc.terminate()
-    raise RuntimeError(f"redis-server did not start: {(directory / 'redis.log').read_text()}")
-
-
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -262,7 +234,10 @@ def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DE
 
     say = (lambda *a: None) if quiet else print
     base = Path(tempfile.mkdtemp(prefix="njia-bench-collector-"))
-    redis_proc, redis_url = _start_redis(base / "redis")
+    from bench.engines import start_redis
+
+    redis_server, redis_url = start_redis(base / "redis", aof=True)
+    redis_proc = redis_server.proc
     collector = None
     saved_env = dict(os.environ)
     try:
@@ -291,7 +266,7 @@ def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DE
         settings = get_settings()
         stream = settings.stream_key
 
-        port = _free_port()
+        port = free_port()
         log = base / "collector.log"
         collector = subprocess.Popen(
             [sys.executable, "-m", "collector.app", "--host", "127.0.0.1", "--port", str(port)],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -19,15 +18,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack.embedded import redis_server_binary
+from stack.embedded import free_port, redis_server_binary
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -81,14 +75,16 @@ def _http_ok(url: str) -> bool:
         return resp.status == 200
 
 
-def start_redis(directory: Path) -> tuple[Proc, str]:
+def start_redis(directory: Path, aof: bool = False) -> tuple[Proc, str]:
+    """A redis-server on a free port; `aof` as production runs it (appendfsync everysec)."""
     import redis
 
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = _spawn("redis", [redis_server_binary(), "--bind", "127.0.0.1", "--port", str(port),
-                            "--dir", str(directory), "--appendonly", "no", "--save", "",
-                            "--daemonize", "no"], directory / "redis.log")
+                            "--dir", str(directory), "--appendonly", "yes" if aof else "no",
+                            "--appendfsync", "everysec", "--save", "", "--daemonize", "no"],
+                  directory / "redis.log")
     url = f"redis://127.0.0.1:{port}/0"
     _wait(lambda: redis.Redis.from_url(url).ping(), "redis-server", proc, 20)
     return proc, url

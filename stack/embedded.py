@@ -49,3 +49,12 @@ def wait_for_redis(url: str, timeout: float = 60.0) -> None:
             last = exc
         time.sleep(0.2)
     raise TimeoutError(f"redis at {url} did not answer within {timeout:.0f} s: {last}")
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (tests and benchmarks start engines on such ports)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

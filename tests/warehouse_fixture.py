@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,14 +27,11 @@ from typing import IO
 
 import pytest
 
+from stack.embedded import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 WRITER = "njia_writer"
@@ -144,7 +140,7 @@ def start_warehouse(
     `passwords` (writer, reader) keep a restarted warehouse's users; new ones by default."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    port = port or _free_port()
+    port = port or free_port()
     log_path = directory / "warehouse.log"
     log_file = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
     cmd = [
