@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     # Both are counted in /metrics (njia_processor_identity_links_refused_total).
     identity_max_component: int = Field(5000, alias="IDENTITY_MAX_COMPONENT", ge=2)
     identity_max_replay_ms: int = Field(250, alias="IDENTITY_MAX_REPLAY_MS", ge=1)
+    # The journey model worker (journeys/worker.py): how often it looks for new events, how far
+    # back it re-reads arrivals (an insert's rows can become visible a little after the time
+    # they were stamped with), and at most how many new events one project gets per pass (so a
+    # backfill into one project does not hold the others back).
+    journeys_poll_seconds: float = Field(0.25, alias="JOURNEYS_POLL_SECONDS", gt=0)
+    journeys_overlap_seconds: float = Field(30.0, alias="JOURNEYS_OVERLAP_SECONDS", ge=0)
+    journeys_max_events_per_pass: int = Field(50_000, alias="JOURNEYS_MAX_EVENTS_PER_PASS",
+                                              ge=1000)
     # Import path "module:function" of an extra validator (tests use it to make poison events).
     validation_hook: str | None = Field(None, alias="NJIA_VALIDATION_HOOK")
 

@@ -143,6 +143,8 @@ def serve(program: str, rest: list[str]) -> int:
             argv = [py, "-m", "collector.app"]
         elif program == "processor":
             argv = [py, "-m", "processor.worker"]
+        elif program == "journeys":
+            argv = [py, "-m", "journeys.worker"]
         elif program == "workbench":
             from workbench.auth import cookie_key
 

@@ -71,7 +71,8 @@ class Stack:
         return Processor(consumer=kw.pop("consumer", "test-consumer"), **kw)
 
     def drain(self, processor: Any = None, timeout: float = 30.0) -> None:
-        """Run a processor in-process until the stream has nothing left to store."""
+        """Run a processor in-process until the stream has nothing left to store, then bring
+        the journey model up to date (as the stack's model worker would)."""
         from config.settings import get_settings
 
         processor = processor or self.processor()
@@ -82,8 +83,16 @@ class Stack:
         while time.monotonic() < deadline:
             handled = processor.run_once(block_ms=50)
             if handled == 0 and r.xlen(settings.stream_key) == 0:
+                self.update_model()
                 return
         raise TimeoutError("stream not drained")
+
+    def update_model(self) -> None:
+        """One pass of the journey model worker over every project (in-process)."""
+        from journeys.worker import Worker
+
+        while Worker().run_once():
+            pass
 
     def count(self, project_id: str, where: str = "1", **params: Any) -> int:
         return int(self.ch().command(
@@ -119,6 +128,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CLICKHOUSE_READER_URL": f"{warehouse.reader_url}/njia",
         "COLLECTOR_PORT": str(free_port()),
         "PROCESSOR_BLOCK_MS": "50",
+        # drain() updates the model after every insert has finished: no straggling inserts.
+        "JOURNEYS_OVERLAP_SECONDS": "0",
         "KEY_CACHE_SECONDS": "1",
         "NJIA_SECRET_KEY": "test-secret-key",
     })

@@ -72,8 +72,37 @@ def old_project(stack) -> dict[str, str]:
     return p
 
 
+def _model_matches(stack, project_id: str, timeout_s: int, session_timeout_s: int) -> bool:
+    """Whether the stored model is computed with these timeouts (the project's settings)."""
+    from metadata.projects import require_project
+
+    settings = require_project(project_id).settings
+    return (settings.conversation_timeout_seconds, settings.session_timeout_seconds) == (
+        timeout_s, session_timeout_s)
+
+
+def stored_sessions(stack, project_id: str) -> list[dict[str, Any]]:
+    result = stack.ch().query(
+        "SELECT * FROM stored_sessions(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
+        "end = {e:DateTime64(3, 'UTC')}, conversion_events = {c:Array(String)}) "
+        "ORDER BY start, channel, session_id",
+        parameters={"p": project_id, "s": BASE - timedelta(days=1),
+                    "e": BASE + timedelta(days=2), "c": ["return_filed"]})
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
 def sessions(stack, project_id: str, timeout_s: int = 1800,
              session_timeout_s: int = 1800) -> list[dict[str, Any]]:
+    """The reference view's sessions — and, when the project's timeouts are these, a check that
+    the stored model holds exactly the same."""
+    rows = reference_sessions(stack, project_id, timeout_s, session_timeout_s)
+    if _model_matches(stack, project_id, timeout_s, session_timeout_s):
+        assert stored_sessions(stack, project_id) == rows
+    return rows
+
+
+def reference_sessions(stack, project_id: str, timeout_s: int = 1800,
+                       session_timeout_s: int = 1800) -> list[dict[str, Any]]:
     result = stack.ch().query(
         "SELECT * FROM sessions(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
         "end = {e:DateTime64(3, 'UTC')}, timeout_s = {t:UInt32}, "
@@ -87,11 +116,22 @@ def sessions(stack, project_id: str, timeout_s: int = 1800,
 
 def session_events(stack, project_id: str, timeout_s: int = 1800,
                    session_timeout_s: int = 1800) -> list[dict[str, Any]]:
+    """The reference view's membership — checked against the stored model's, as sessions()."""
+    rows = _session_events(stack, project_id, "session_events", timeout_s, session_timeout_s)
+    if _model_matches(stack, project_id, timeout_s, session_timeout_s):
+        assert _session_events(stack, project_id, "stored_session_events") == rows
+    return rows
+
+
+def _session_events(stack, project_id: str, view: str, timeout_s: int = 1800,
+                    session_timeout_s: int = 1800) -> list[dict[str, Any]]:
+    timeouts = ("" if view.startswith("stored_")
+                else ", timeout_s = {t:UInt32}, session_timeout_s = {w:UInt32}")
     result = stack.ch().query(
         "SELECT event_name, timestamp, session_id, session_channel, message_id, person_id "
-        "FROM session_events(project = {p:String}, start = {s:DateTime64(3, 'UTC')}, "
-        "end = {e:DateTime64(3, 'UTC')}, timeout_s = {t:UInt32}, "
-        "session_timeout_s = {w:UInt32}) ORDER BY timestamp, event_name",
+        f"FROM {view}(project = {{p:String}}, start = {{s:DateTime64(3, 'UTC')}}, "
+        "end = {e:DateTime64(3, 'UTC')}" + timeouts + ") "
+        "ORDER BY timestamp, event_name, session_id, message_id",  # noqa: RUF027
         parameters={"p": project_id, "s": BASE - timedelta(days=1),
                     "e": BASE + timedelta(days=2), "t": timeout_s, "w": session_timeout_s})
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]

@@ -7,7 +7,7 @@ The layers (docs/architecture.md draws them):
     config                       settings, logging
     contract                     the event record, identifiers, stream, masking, counters
     metadata · warehouse         the metadata store · ClickHouse (client, schema, embedded server)
-    collector · processor · queries    the pipeline's stages: none imports another
+    collector · processor · journeys · queries    the pipeline's stages: none imports another
     workbench · demo             the analyst's UI (on queries) · the demo traffic (a client)
     cli · stack · tools          the command line, the stack runner, developer tools
 """
@@ -31,13 +31,14 @@ ALLOWED: dict[str, set[str]] = {
     "warehouse": LOWER,
     "collector": LOWER | {"metadata"},
     "processor": STORES,
+    "journeys": STORES,
     "queries": STORES,
     "workbench": LOWER | {"metadata", "queries"},
     "demo": STORES,
-    "cli": STORES | {"collector", "processor", "queries", "demo", "stack"},
-    "stack": STORES | {"collector", "processor", "queries", "demo", "workbench"},
+    "cli": STORES | {"collector", "processor", "journeys", "queries", "demo", "stack"},
+    "stack": STORES | {"collector", "processor", "journeys", "queries", "demo", "workbench"},
     "tools": STORES | {"queries", "workbench", "stack"},
-    "bench": STORES | {"collector", "processor", "queries", "demo", "stack"},
+    "bench": STORES | {"collector", "processor", "journeys", "queries", "demo", "stack"},
 }
 PACKAGES = sorted(ALLOWED)
 

@@ -82,7 +82,7 @@ def test_conversation_membership_and_flags(stack):
         ("+254700000001", "17:20", 2, 2, 0, 0, 0, 1),
     ]
     first = rows[0]
-    assert first["duration_s"] == 61 * 60  # to the CSAT; receipts do not extend it
+    assert first["duration_s"] == 60 * 60  # to chat.resolved: receipts and CSAT do not extend it
     assert first["channel"] == "whatsapp"
     by_msg = {(e["event_name"], e["message_id"]): e["session_id"]
               for e in session_events(stack, p["project_id"])}
@@ -102,6 +102,12 @@ def test_conversation_timeout_is_per_project_parameter(stack):
                         crm("message.sent", at(40), message_id="o1")])
     stack.drain()
     assert [r["dropped"] for r in sessions(stack, p["project_id"], timeout_s=1800)] == [1]
+    assert [r["dropped"] for r in sessions(stack, p["project_id"], timeout_s=3600)] == [0]
+    # The stored model follows a change of the setting: the worker recomputes the project.
+    from metadata.projects import update_settings
+
+    update_settings(p["project_id"], conversation_timeout_seconds=3600)
+    stack.update_model()
     assert [r["dropped"] for r in sessions(stack, p["project_id"], timeout_s=3600)] == [0]
 
 

@@ -8,8 +8,10 @@ mid-migration is safe to re-run.
 
 Views: `warehouse/views/<name>.sql` holds the query of view `<name>` (no CREATE line). Every
 migrate — `njia migrate`, and every start of the stack — re-creates a view (`CREATE OR REPLACE
-VIEW`) whose file changed since it was last applied, or that is missing, after the table
-migrations; `njia_views` records the content hash applied. An unchanged view is left alone. Views
+VIEW`) whose text changed since it was last applied, or that is missing, after the table
+migrations; `njia_views` records the content hash applied. A view file may use a journey
+template (`{{ membership: source }}`, warehouse/journey_sql.py); the hash covers the rendered text,
+so a template change re-creates the views that use it. An unchanged view is left alone. Views
 apply in file-name order, so a view that reads another must sort after it (`session_events`
 before `sessions`). (Migration 0003 created the session views before they were code; it is
 empty now, and an installation that ran it gets its views replaced on the next migrate.)
@@ -26,6 +28,7 @@ from clickhouse_connect.driver.client import Client
 
 from config.settings import get_settings
 from warehouse.client import database_of, new_client
+from warehouse.journey_sql import render_uses
 
 log = logging.getLogger("njia.migrate")
 
@@ -50,7 +53,7 @@ def view_files(views_dir: Path = VIEWS_DIR) -> list[Path]:
 
 def view_statement(path: Path) -> str:
     """`CREATE OR REPLACE VIEW <file stem> AS <the file's query>`."""
-    query = path.read_text().strip().removesuffix(";").rstrip()
+    query = render_uses(path.read_text()).strip().removesuffix(";").rstrip()
     return f"CREATE OR REPLACE VIEW {path.stem} AS\n{query}"
 
 

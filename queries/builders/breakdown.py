@@ -23,9 +23,8 @@ SELECT
     conversions / sessions AS conversion_rate,
     avg(duration_s) AS avg_duration_s,
     countIf(event_count = 1) / sessions AS single_event_share
-FROM sessions(project = {{project:String}}, start = {{start:DateTime64(3, 'UTC')}},
-              end = {{end:DateTime64(3, 'UTC')}}, timeout_s = {{timeout_s:UInt32}},
-              session_timeout_s = {{session_timeout_s:UInt32}},
+FROM stored_sessions(project = {{project:String}}, start = {{start:DateTime64(3, 'UTC')}},
+              end = {{end:DateTime64(3, 'UTC')}},
               conversion_events = {{conversion_events:Array(String)}})
 WHERE is_bot = 0 AND channel IN {{session_channels:Array(String)}}{web_filter}
 GROUP BY key

@@ -4,9 +4,8 @@ SELECT
     toDayOfWeek(start, 0, {tz:String}) AS weekday,
     toHour(toTimeZone(start, {tz:String})) AS hour,
     count() AS sessions
-FROM sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-              end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-              session_timeout_s = {session_timeout_s:UInt32},
+FROM stored_sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+              end = {end:DateTime64(3, 'UTC')},
               conversion_events = {conversion_events:Array(String)})
 WHERE is_bot = 0 AND channel IN {session_channels:Array(String)}
 GROUP BY weekday, hour

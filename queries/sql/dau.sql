@@ -5,9 +5,8 @@
 SELECT
     toDate(timestamp, {tz:String}) AS day,
     uniqExact(person_id) AS people
-FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                    end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-                    session_timeout_s = {session_timeout_s:UInt32})
+FROM stored_session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')})
 WHERE timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
   AND NOT is_bot AND channel IN {channels:Array(String)}
   AND NOT (channel IN {whatsapp_channels:Array(String)} AND session_id = '')

@@ -12,9 +12,8 @@ FROM (
                 arrayFirstIndex(u -> duration_s < u, [0, 10, 30, 60, 180, 600, 1800, 3600]))
             AS bucket,
         count() AS sessions
-    FROM sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                  end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-                  session_timeout_s = {session_timeout_s:UInt32},
+    FROM stored_sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                  end = {end:DateTime64(3, 'UTC')},
                   conversion_events = {conversion_events:Array(String)})
     WHERE is_bot = 0 AND channel IN {session_channels:Array(String)}
     GROUP BY bucket

@@ -4,9 +4,8 @@ SELECT
     count() AS errors,
     uniqExactIf(session_id, session_id != '') AS sessions,
     uniqExact(person_id) AS people
-FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                    end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-                    session_timeout_s = {session_timeout_s:UInt32})
+FROM stored_named_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')}, names = ['app_error'])
 WHERE event_name = 'app_error' AND NOT is_bot
   AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
 GROUP BY page

@@ -7,9 +7,8 @@ SELECT
     uniqExactIf(session_id, session_id != '') AS sessions,
     uniqExact(person_id) AS people,
     max(timestamp) AS last_seen
-FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                    end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-                    session_timeout_s = {session_timeout_s:UInt32})
+FROM stored_named_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')}, names = ['app_error'])
 WHERE event_name = 'app_error' AND NOT is_bot
   AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
 GROUP BY error_type, message

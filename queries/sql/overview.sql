@@ -8,9 +8,8 @@ WITH
         -- the same average to the last digit.
         SELECT person_id, person_key, toInt64(round(duration_s * 1000)) AS duration_ms, converted,
                start >= {start:DateTime64(3, 'UTC')} AS current
-        FROM sessions(project = {project:String}, start = {prev_start:DateTime64(3, 'UTC')},
-                      end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-                      session_timeout_s = {session_timeout_s:UInt32},
+        FROM stored_sessions(project = {project:String}, start = {prev_start:DateTime64(3, 'UTC')},
+                      end = {end:DateTime64(3, 'UTC')},
                       conversion_events = {conversion_events:Array(String)})
         WHERE is_bot = 0 AND channel IN {session_channels:Array(String)}
     ),

@@ -6,9 +6,8 @@ SELECT
     entry_page, exit_page, converted, inbound, outbound, resolved, handed_off, dropped,
     device_type, browser, os, country, phone, user_id, anonymous_id,
     count() OVER () AS total
-FROM sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-              end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-              session_timeout_s = {session_timeout_s:UInt32},
+FROM stored_sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+              end = {end:DateTime64(3, 'UTC')},
               conversion_events = {conversion_events:Array(String)})
 WHERE is_bot = 0
   AND channel IN {session_channels:Array(String)}

@@ -8,9 +8,8 @@ SELECT
     uniqExact(person_id) AS people,
     countIf(converted = 1) AS conversions,
     conversions / sessions AS conversion_rate
-FROM sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-              end = {end:DateTime64(3, 'UTC')}, timeout_s = {timeout_s:UInt32},
-              session_timeout_s = {session_timeout_s:UInt32},
+FROM stored_sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+              end = {end:DateTime64(3, 'UTC')},
               conversion_events = {conversion_events:Array(String)})
 WHERE is_bot = 0 AND channel IN {session_channels:Array(String)} AND channel = 'web'
 GROUP BY journey

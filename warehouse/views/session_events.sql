@@ -1,161 +1,25 @@
--- session_events(project, start, end, timeout_s, session_timeout_s): the project's events in
--- [start - 1 day, end + 1 day) with the session each belongs to ('' for none): web sessions
--- split after session_timeout_s without an event, WhatsApp conversations after timeout_s
--- (definitions in docs/metrics.md). Only event times decide them, never arrival order, so late
--- events can neither split nor orphan a session. A parameterized view: every use names one
--- project.
+-- session_events(project, start, end, timeout_s, session_timeout_s): the REFERENCE computation
+-- of membership — the project's events in [start, end) with the session each belongs to ('' for
+-- none), computed over ALL the project's events, so a session is never cut at a range margin.
+-- Pages read the stored model (stored_session_events); this view defines it and is the oracle
+-- the stored model is tested against (tests/test_journey_equivalence.py). It reads every event
+-- of the project: slow on purpose, never on a page.
 --
--- Rules this file shares with Python (tests/test_rules_agree.py checks they agree): the event
--- key, first of user:, anon:, phone:, email: (contract.identifiers.KEY_ORDER); the person id of
--- a key no person_map row names (contract.identifiers.person_id_for); the channels of web
--- sessions and of the AI agent (contract.record.WEB_CHANNELS, AGENT_CHANNELS).
+-- Rules this file shares with Python (tests/test_rules_agree.py checks they agree): the person
+-- id of a key no person_map row names (contract.identifiers.person_id_for).
 --
--- A view is code: `njia migrate` (and every start) re-creates it when this file changed
--- (warehouse/migrate.py).
+-- A view is code: `njia migrate` (and every start) re-creates it when this file or its
+-- template changed (warehouse/migrate.py).
 WITH
-    ev AS (
-        SELECT
-            event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
-            session_id AS sdk_session_id, page_path, page_title, device_type, browser, os,
-            country, city, is_bot, message_id, chat_id, direction, agent_id, properties,
-            multiIf(
-                user_id != '', concat('user:', user_id),
-                anonymous_id != '', concat('anon:', anonymous_id),
-                phone != '', concat('phone:', phone),
-                email != '', concat('email:', email),
-                concat('event:', toString(event_id))
-            ) AS event_key
-        FROM events
-        WHERE project_id = {project:String}
-          AND timestamp >= {start:DateTime64(3, 'UTC')} - INTERVAL 1 DAY
-          AND timestamp < {end:DateTime64(3, 'UTC')} + INTERVAL 1 DAY
-    ),
-    -- Web: the SDK's session id, else the anonymous id (else user id); a gap of more than
-    -- the project's session timeout (session_timeout_s, default 30 minutes) splits everywhere
-    -- (a gap of exactly the timeout does not).
-    web AS (
-        SELECT *,
-            sum(gap_ms > {session_timeout_s:UInt32} * 1000) OVER (
-                PARTITION BY web_key ORDER BY timestamp, event_id
-                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-            ) AS run
-        FROM (
-            SELECT *,
-                multiIf(sdk_session_id != '', concat('s:', sdk_session_id),
-                        anonymous_id != '', concat('a:', anonymous_id),
-                        concat('u:', user_id)) AS web_key,
-                dateDiff('millisecond',
-                    lagInFrame(timestamp, 1, timestamp) OVER (
-                        PARTITION BY web_key ORDER BY timestamp, event_id
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-                    timestamp) AS gap_ms
-            FROM ev
-            WHERE channel IN ('web', 'server') AND (anonymous_id != '' OR user_id != ''
-                                                    OR sdk_session_id != '')
-        )
-    ),
-    web_sessions AS (
-        SELECT *,
-            concat('w-', lower(substring(hex(SHA256(concat(web_key, '|', toString(
-                min(timestamp) OVER (PARTITION BY web_key, run))))), 1, 20))) AS sid
-        FROM web
-    ),
-    -- WhatsApp: per number, messages in either direction chain while each follows the previous
-    -- within the timeout; a chain with an inbound message holds one conversation, from its
-    -- first inbound message on. Outbound messages before it are outbound-only.
-    chat_phone AS (
-        SELECT chat_id, any(phone) AS chat_phone
-        FROM ev WHERE chat_id != '' AND phone != '' GROUP BY chat_id
-    ),
-    msgs AS (
-        SELECT *,
-            countIf(inbound) OVER (PARTITION BY phone, run) AS run_inbound,
-            minIf(timestamp, inbound) OVER (PARTITION BY phone, run) AS run_first_inbound
-        FROM (
-            SELECT *,
-                sum(gap_ms > {timeout_s:UInt32} * 1000) OVER (
-                    PARTITION BY phone ORDER BY timestamp, event_id
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-                ) AS run
-            FROM (
-                SELECT *,
-                    (event_name = 'message.received'
-                        OR (direction = 'inbound' AND event_name != 'message.sent')) AS inbound,
-                    dateDiff('millisecond',
-                        lagInFrame(timestamp, 1, timestamp) OVER (
-                            PARTITION BY phone ORDER BY timestamp, event_id
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-                        timestamp) AS gap_ms
-                FROM ev
-                WHERE event_name IN ('message.received', 'message.sent') AND phone != ''
-            )
-        )
-    ),
-    msg_sessions AS (
-        SELECT *,
-            if(run_inbound > 0 AND timestamp >= run_first_inbound,
-               concat('c-', lower(substring(hex(SHA256(concat(phone, '|',
-                   toString(run_first_inbound)))), 1, 20))),
-               '') AS sid
-        FROM msgs
-    ),
-    conversations AS (
-        SELECT phone, sid, min(timestamp) AS conv_start
-        FROM msg_sessions WHERE sid != '' GROUP BY phone, sid
-    ),
-    -- Receipts follow their message.
-    receipts AS (
-        SELECT r.*, m.sid AS sid
-        FROM (SELECT * FROM ev
-              WHERE event_name IN ('message.delivered', 'message.read', 'message.failed')) AS r
-        LEFT JOIN (SELECT message_id, any(sid) AS sid FROM msg_sessions
-                   WHERE message_id != '' GROUP BY message_id) AS m
-            ON r.message_id = m.message_id
-    ),
-    -- AI events, hand-offs, assignments, resolutions and CSAT: the number's latest
-    -- conversation that began at or before them.
-    conv_events AS (
-        SELECT o.*, c.sid AS sid
-        FROM (
-            SELECT e.* REPLACE (if(e.phone != '', e.phone, cp.chat_phone) AS phone)
-            FROM (SELECT * FROM ev
-                  WHERE (channel = 'ai' OR event_name IN ('agent.handoff', 'chat.assigned',
-                         'chat.resolved', 'csat.submitted'))) AS e
-            LEFT JOIN chat_phone AS cp ON e.chat_id = cp.chat_id
-        ) AS o
-        ASOF LEFT JOIN conversations AS c
-            ON o.phone = c.phone AND o.timestamp >= c.conv_start
-    ),
-    -- Every branch keeps ev's columns in ev's order (UNION ALL matches by position) and adds
-    -- the session id and channel.
-    assigned AS (
-        SELECT * EXCEPT (web_key, gap_ms, run, sid), sid AS session_id,
-               'web' AS session_channel
-        FROM web_sessions
-        UNION ALL
-        SELECT * EXCEPT (inbound, gap_ms, run, run_inbound, run_first_inbound, sid), sid,
-               if(sid != '', 'whatsapp', '')
-        FROM msg_sessions
-        UNION ALL
-        SELECT * EXCEPT (sid), sid, if(sid != '', 'whatsapp', '') FROM receipts
-        UNION ALL
-        SELECT * EXCEPT (sid), sid, if(sid != '', 'whatsapp', '') FROM conv_events
-        UNION ALL
-        SELECT *, '', ''
-        FROM ev
-        WHERE NOT (channel IN ('web', 'server') AND (anonymous_id != '' OR user_id != ''
-                                                     OR sdk_session_id != ''))
-          AND NOT (event_name IN ('message.received', 'message.sent') AND phone != '')
-          AND event_name NOT IN ('message.delivered', 'message.read', 'message.failed')
-          AND NOT (channel = 'ai' OR event_name IN ('agent.handoff', 'chat.assigned',
-                                                    'chat.resolved', 'csat.submitted'))
-    ),
     persons AS (
         SELECT identifier, argMax(person_id, version) AS person_id
         FROM person_map WHERE project_id = {project:String} GROUP BY identifier
     )
-SELECT a.*,
+SELECT m.*,
        if(p.person_id != '', p.person_id,
-          lower(substring(hex(SHA256(a.event_key)), 1, 16))) AS person_id
-FROM assigned AS a
-LEFT JOIN persons AS p ON p.identifier = a.event_key
+          lower(substring(hex(SHA256(m.event_key)), 1, 16))) AS person_id
+FROM (
+{{ membership: events WHERE project_id = {project:String} }}
+) AS m
+LEFT JOIN persons AS p ON p.identifier = m.event_key
+WHERE m.timestamp >= {start:DateTime64(3, 'UTC')} AND m.timestamp < {end:DateTime64(3, 'UTC')}

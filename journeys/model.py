@@ -1,0 +1,162 @@
+"""Recomputing the stored journey model for the chains a set of events touches.
+
+One recompute, for one project and a source of events (new arrivals, or a day of a rebuild):
+1. the chains the events touch go into `journey_touched` under a fresh version;
+2. every event of those chains is re-assigned by `warehouse/journey/membership.sql` — the very
+   SQL of the reference view — and written to `journey_events` with that version;
+3. an event whose chain changed (a receipt whose message arrived) gets a `deleted` row under its
+   old key, and that key is recomputed too;
+4. the sessions of those chains are re-aggregated by `session_rows.sql` into `journey_sessions`;
+   sessions that no longer exist (two merged by a late event) get `deleted` rows.
+A chain is recomputed whole from `events`, so the result is what the reference views give over
+all events, whatever order events came in. Steps are separate statements: a reader between them
+sees a chain half updated for a moment, never a wrong chain afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from clickhouse_connect.driver.client import Client
+
+from warehouse.journey_sql import (
+    chains_from_events,
+    chains_from_model,
+    membership,
+    session_rows,
+    touched,
+)
+
+log = logging.getLogger("njia.journeys")
+
+# journey_events' columns after (project_id, journey_key, timestamp, event_id, version, deleted),
+# as membership.sql names them.
+MEMBER_COLUMNS = (
+    "session_id", "session_channel", "event_key", "event_name", "channel", "anonymous_id",
+    "user_id", "phone", "own_phone", "email", "sdk_session_id", "page_path", "page_title",
+    "device_type", "browser", "os", "country", "city", "is_bot", "message_id", "chat_id",
+    "direction", "agent_id", "properties",
+)
+SESSION_COLUMNS = (
+    "channel", "journey_key", "person_key", "end", "event_count", "entry_page", "exit_page",
+    "event_names", "inbound", "outbound", "resolved", "handed_off", "dropped", "device_type",
+    "browser", "os", "country", "is_bot", "phone", "anonymous_id", "user_id",
+)
+# What membership.sql reads of an event (the `events` columns it names).
+SOURCE_COLUMNS = (
+    "event_id", "event_name", "channel", "timestamp", "anonymous_id", "user_id", "phone", "email",
+    "session_id", "page_path", "page_title", "device_type", "browser", "os", "country", "city",
+    "is_bot", "message_id", "chat_id", "direction", "agent_id", "properties",
+)
+_TOUCHED = ("(SELECT journey_key FROM journey_touched WHERE version = {version:UInt64} "
+            "AND project_id = {project:String})")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """The project's timeouts the model is computed with (its settings)."""
+
+    session_timeout_s: int
+    timeout_s: int
+
+
+@dataclass
+class Recomputed:
+    version: int
+    chains: int
+    events: int
+    sessions: int
+    seconds: float
+
+
+_version_lock = threading.Lock()
+_last_version = 0
+
+
+def next_version() -> int:
+    """A version above every earlier one of this process: nanoseconds of the wall clock."""
+    global _last_version
+    with _version_lock:
+        _last_version = max(time.time_ns(), _last_version + 1)
+        return _last_version
+
+
+def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
+              params: dict[str, object] | None = None, *, from_model: bool = True) -> Recomputed:
+    """Recompute every chain the events of `source` touch (`source`: a table expression over
+    `events`, our own SQL, with its own bound `params`). `from_model`: read the chains' earlier
+    events from journey_events (incremental: it holds every earlier event); else scan `events`
+    (a rebuild, which must not trust journey_events)."""
+    began = time.perf_counter()
+    version = next_version()
+    bound = {**(params or {}), "project": project_id, "version": version,
+             "timeout_s": timeouts.timeout_s, "session_timeout_s": timeouts.session_timeout_s}
+    client.command(
+        "INSERT INTO journey_touched (version, project_id, journey_key) "
+        "SELECT {version:UInt64}, {project:String}, journey_key FROM (" + touched(source) + ")",
+        parameters=bound)
+    n_chains = int(client.command(
+        "SELECT count() FROM journey_touched WHERE version = {version:UInt64}",
+        parameters=bound))
+    if n_chains == 0:
+        return Recomputed(version, 0, 0, 0, time.perf_counter() - began)
+    source_cols = ", ".join(SOURCE_COLUMNS)
+    chain_events = chains_from_model(source) if from_model else chains_from_events()
+    client.command(
+        f"INSERT INTO journey_scratch (version, {source_cols}) "
+        f"SELECT {{version:UInt64}}, {source_cols} FROM {chain_events}",
+        # Skip indexes find receipts and chat events by id under FINAL: ids never change
+        # between versions of a row, so no newer version can be skipped.
+        parameters=bound, settings={"use_skip_indexes_if_final": 1})
+    member_cols = ", ".join(MEMBER_COLUMNS)
+    client.command(
+        "INSERT INTO journey_events (project_id, journey_key, timestamp, event_id, version, "
+        f"deleted, {member_cols}) "
+        "SELECT {project:String}, journey_key, timestamp, event_id, {version:UInt64}, 0, "
+        f"{member_cols} FROM ("
+        + membership(f"(SELECT {source_cols} FROM journey_scratch "
+                     "WHERE version = {version:UInt64})") + ") "
+        f"WHERE journey_key IN {_TOUCHED}",
+        parameters=bound)
+    # Events now in another chain than before: delete their old rows, recompute the old chain.
+    moved = ("FROM (SELECT * FROM journey_events "
+             "WHERE project_id = {project:String} AND deleted = 0 AND version < {version:UInt64} "
+             "AND event_id IN (SELECT event_id FROM journey_events "
+             "  WHERE project_id = {project:String} AND version = {version:UInt64}) "
+             "AND (event_id, journey_key) NOT IN (SELECT event_id, journey_key FROM journey_events "
+             "  WHERE project_id = {project:String} AND version = {version:UInt64}))")
+    client.command(
+        "INSERT INTO journey_touched (version, project_id, journey_key) "
+        "SELECT DISTINCT {version:UInt64}, {project:String}, journey_key " + moved,
+        parameters=bound)
+    # (REPLACE's aliases would shadow the columns in a WHERE beside them: filter in a subquery.)
+    client.command(
+        "INSERT INTO journey_events SELECT * REPLACE ({version:UInt64} AS version, 1 AS deleted) "
+        + moved, parameters=bound)
+    session_cols = ", ".join(SESSION_COLUMNS)
+    client.command(
+        "INSERT INTO journey_sessions (project_id, start, session_id, version, deleted, "
+        f"{session_cols}) "
+        "SELECT {project:String}, start, session_id, {version:UInt64}, 0, "
+        f"{session_cols} FROM ("
+        + session_rows("(SELECT * FROM journey_events FINAL WHERE project_id = {project:String} "
+                       f"AND journey_key IN {_TOUCHED})") + ")",
+        parameters=bound)
+    client.command(
+        "INSERT INTO journey_sessions SELECT * REPLACE ({version:UInt64} AS version, 1 AS deleted) "
+        "FROM (SELECT * FROM journey_sessions WHERE project_id = {project:String} AND deleted = 0 "
+        f"AND version < {{version:UInt64}} AND journey_key IN {_TOUCHED} "
+        "AND session_id NOT IN (SELECT session_id FROM journey_sessions "
+        "  WHERE project_id = {project:String} AND version = {version:UInt64}))",
+        parameters=bound)
+    written = client.query(
+        "SELECT (SELECT count() FROM journey_events WHERE project_id = {project:String} "
+        "        AND version = {version:UInt64} AND deleted = 0), "
+        "       (SELECT count() FROM journey_sessions WHERE project_id = {project:String} "
+        "        AND version = {version:UInt64} AND deleted = 0)",
+        parameters=bound).result_rows[0]
+    return Recomputed(version, n_chains, int(written[0]), int(written[1]),
+                      time.perf_counter() - began)

@@ -1,0 +1,68 @@
+"""The journey model's SQL, written once (`warehouse/journey/*.sql`) and used twice: by the
+reference views (`warehouse/views/`, the definitions and the test oracle) over a project's
+events, and by the model worker (`journeys/`) over the chains a batch touched.
+
+A template reads `__SOURCE__`: a table expression with the columns it needs. A view file names a
+template and its source as `{{ template: source }}` (the source is our own SQL, never input);
+uses nest.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+JOURNEY_DIR = Path(__file__).parent / "journey"
+TEMPLATES = ("membership", "session_rows", "touched", "chains_events", "chains_model")
+# A use whose source holds no other use: uses nest, and render innermost first.
+_USE = re.compile(r"\{\{\s*(\w+):((?:(?!\{\{).)*?)\s\}\}", re.S)
+
+
+@cache
+def _template(name: str) -> str:
+    if name not in TEMPLATES:
+        raise ValueError(f"unknown journey template {name!r} (known: {', '.join(TEMPLATES)})")
+    return (JOURNEY_DIR / f"{name}.sql").read_text().strip().removesuffix(";")
+
+
+def _table(source: str) -> str:
+    source = source.strip()
+    # `table WHERE …` may be followed by a WHERE: make it a subquery.
+    return source if source.startswith("(") else f"(SELECT * FROM {source})"
+
+
+def render(name: str, source: str) -> str:
+    """Template `name` reading `source` (a table name, `table WHERE …`, or `(subquery)`)."""
+    return _template(name).replace("__SOURCE__", _table(source))
+
+
+def membership(source: str) -> str:
+    return render("membership", source)
+
+
+def session_rows(source: str) -> str:
+    return render("session_rows", source)
+
+
+def touched(source: str) -> str:
+    return render("touched", source)
+
+
+def chains_from_events() -> str:
+    """Every event of the chains one recompute touches, read from `events` (a rebuild)."""
+    return _template("chains_events")
+
+
+def chains_from_model(fresh: str) -> str:
+    """The same, read from the stored model plus the new events `fresh` (incremental)."""
+    return _template("chains_model").replace("__FRESH__", _table(fresh))
+
+
+def render_uses(text: str) -> str:
+    """A view file's text with each `{{ template: source }}` replaced by the template."""
+    while True:
+        rendered = _USE.sub(lambda m: render(m.group(1), m.group(2)), text)
+        if rendered == text:
+            return rendered
+        text = rendered
