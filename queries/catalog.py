@@ -22,6 +22,7 @@ from queries.params import (
     LiveParams,
     LiveWindowParams,
     OverviewParams,
+    QueryParams,
     RangeParams,
     SessionListParams,
     SessionRangeParams,
@@ -98,6 +99,10 @@ QUERIES: dict[str, NamedQuery] = {
         # Events
         _Q("events_by_day", EventRangeParams, "Events per day and channel", LIVE_TTL),
         _Q("events_by_name", EventRangeParams, "Events by name and channel", LIVE_TTL),
+        # The journey model itself
+        _Q("model_status", QueryParams,
+           "Whether the stored sessions are current: state, watermark, events not yet in it",
+           LIVE_TTL, example={"project": "kra-demo"}),
     ]
 }
 

@@ -168,6 +168,8 @@ def test_live_queries_see_fresh_events(stack, dataset):  # noqa: F811
 def _params(name: str, project: str, session_of_b: str) -> dict:
     if name in ("live_events", "events_per_minute"):
         return {"project": project, "minutes": 1440}
+    if name == "model_status":
+        return {"project": project}
     extra = {"session": session_of_b} if name == "session_timeline" else {}
     if name == "breakdown":
         extra = {"by": "entry_page"}
@@ -188,7 +190,7 @@ def test_a_query_for_project_a_never_returns_project_bs_rows(stack, dataset, nam
         assert marker not in theirs, f"{name} for A returned B's {marker}"
     if name not in ("live_events", "events_per_minute", "events_by_day", "dau",
                     "activity_heatmap", "duration_histogram", "overview", "errors_summary",
-                    "errors_by_day", "traffic_by_journey", "events_by_name"):
+                    "errors_by_day", "traffic_by_journey", "events_by_name", "model_status"):
         assert any(m in mine for m in ("b-only", "BOnlyError", "B-PIN", "+254722000002",
                                        *b_ids)), f"{name} for B shows none of B's markers"
 

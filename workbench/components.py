@@ -67,3 +67,18 @@ def table(df: pd.DataFrame, name: str, params: Mapping[str, Any], *, key: str, e
         st.dataframe(df, hide_index=True, width="stretch", column_config=column_config,
                      key=f"table_{key}")
     query_details(name, params, df, key=key)
+
+
+def model_notice(project: str) -> None:
+    """Say so when the stored sessions are not current (first start, or a rebuild after a
+    timeout changed): the numbers on the page are then those of before."""
+    status = reads.load("model_status", {"project": project}, live=True)
+    if status.empty:
+        return
+    state = status["state"].iloc[0]
+    if state == "starting":
+        st.info("Sessions are being computed for the first time: the session numbers below "
+                "fill in within a minute.")
+    elif state == "rebuilding":
+        st.info("Sessions are being recomputed after a settings change: the session numbers "
+                "below are those of the previous settings until it finishes.")

@@ -16,7 +16,7 @@ WITH
         SELECT count() AS sessions, countIf(has(event_names, 'app_error')) AS sessions_with_error
         FROM stored_sessions(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
                              end = {end:DateTime64(3, 'UTC')},
-                             conversion_events = {conversion_events:Array(String)})
+                             conversion_events = [])
         WHERE channel = 'web' AND is_bot = 0
     )
 SELECT

@@ -28,6 +28,7 @@ HELP = {
 f = filters.current()
 st.title("Overview")
 st.caption(f.describe())
+components.model_notice(f.project)
 
 params = f.with_channel()
 kpis = load("overview", params).set_index("metric")

@@ -43,6 +43,7 @@ def show_person(person_id: str) -> None:
 f = filters.current()
 st.title("Sessions")
 st.caption(f.describe() + " · sessions that started in the range")
+components.model_notice(f.project)
 
 # --- filters -------------------------------------------------------------------------------
 options = load("breakdown", {**f.with_channel(), "by": "device_type", "limit": 50})
