@@ -70,7 +70,8 @@ def catch_up(client: Client, project: Project, state: progress.Progress | None
         progress.write(client, pid, started, timeouts)
         return Recomputed(0, done.chains, done.events, done.sessions, done.seconds)
     lo = state.watermark - timedelta(seconds=settings.journeys_overlap_seconds)
-    hi = _pass_end(client, pid, lo, progress.server_now(client),
+    # The cap counts arrivals after the watermark: those before it are mostly done already.
+    hi = _pass_end(client, pid, state.watermark, progress.server_now(client),
                    settings.journeys_max_events_per_pass)
     params = {"lo": _naive(lo), "hi": _naive(hi),
               # Anything that arrived after `lo` and is in the model was written by a pass that
@@ -86,7 +87,7 @@ def catch_up(client: Client, project: Project, state: progress.Progress | None
 
 def _pass_end(client: Client, project_id: str, lo: datetime, now: datetime, most: int
               ) -> datetime:
-    """`now`, or earlier when more than `most` events arrived since `lo`."""
+    """`now`, or earlier when more than `most` events arrived since `lo` (the watermark)."""
     row = client.query(
         "SELECT count(), max(inserted_at) FROM (SELECT inserted_at FROM events "
         "WHERE project_id = {project:String} AND inserted_at > {lo:DateTime64(3, 'UTC')} "
