@@ -23,23 +23,22 @@ WITH
         )
         WHERE NOT startsWith(identifier, 'anon:')
     ),
-    people AS (
+    -- One pass over the sessions: per person and period, then the totals (each use of `s`
+    -- would read the stored sessions again).
+    per_person AS (
         SELECT person_id, current,
+               count() AS sessions, countIf(converted = 1) AS conversions, sum(duration_ms) AS total_ms,
                max(NOT startsWith(person_key, 'anon:')) OR person_id IN named AS identified
         FROM s GROUP BY person_id, current
     ),
-    by_session AS (
+    totals AS (
         SELECT
-            countIf(current) AS n, countIf(NOT current) AS pn,
-            countIf(converted = 1 AND current) AS conv, countIf(converted = 1 AND NOT current) AS pconv,
-            sumIf(duration_ms, current) / 1000 AS dur, sumIf(duration_ms, NOT current) / 1000 AS pdur
-        FROM s
-    ),
-    by_person AS (
-        SELECT
+            sumIf(sessions, current) AS n, sumIf(sessions, NOT current) AS pn,
+            sumIf(conversions, current) AS conv, sumIf(conversions, NOT current) AS pconv,
+            sumIf(total_ms, current) / 1000 AS dur, sumIf(total_ms, NOT current) / 1000 AS pdur,
             countIf(current) AS people, countIf(NOT current) AS ppeople,
             countIf(current AND identified) AS ident, countIf(NOT current AND identified) AS pident
-        FROM people
+        FROM per_person
     )
 SELECT
     metric,
@@ -57,6 +56,6 @@ FROM (
         [toNullable(toFloat64(pn)), toFloat64(ppeople), toFloat64(pident),
          toFloat64(ppeople - pident), if(pn = 0, NULL, pconv / pn), if(pn = 0, NULL, pdur / pn)]
             AS previouses
-    FROM by_session CROSS JOIN by_person
+    FROM totals
 )
 ARRAY JOIN metrics AS metric, values AS value, previouses AS previous
