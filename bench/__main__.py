@@ -1,5 +1,6 @@
 """`make bench`: build (once) the bench datasets, time every named query and the Overview page,
-run the ingestion benchmarks, and write docs/benchmarks.md.
+measure freshness and the queries under 1 000 events/s, run the ingestion benchmarks, and write
+docs/benchmarks.md.
 
     python -m bench
 
@@ -10,6 +11,11 @@ Knobs (environment):
   BENCH_WARMUP        0 skips each query's untimed first run (a quick pass at 10 M)
   BENCH_PAGE          0 skips the Overview in Chromium (default 1)
   BENCH_INGEST        0 skips the collector/processor benchmarks (default 1)
+  BENCH_FRESHNESS     0 skips freshness and queries under load (bench/freshness.py; default 1)
+  BENCH_FRESHNESS_SECONDS  seconds of that load (default 60)
+  BENCH_FRESHNESS_RATE     its events/s (default 1000)
+  BENCH_FRESHNESS_QUERIES  0 leaves the named queries out of it (default 1)
+  BENCH_FRESHNESS_MODEL    0 runs it without the journey model worker (ingestion's cost alone)
   BENCH_DOC           where to write (default docs/benchmarks.md)
   BENCH_BUILD_ONLY    1 builds the datasets (when not cached yet) and measures nothing
   BENCH_REPORT_ONLY   1 measures nothing and rewrites the document from the kept results
@@ -31,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dataset, engines, page, queries_bench, report
+from bench import dataset, engines, freshness, page, queries_bench, report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,6 +137,21 @@ def run_size(label: str, root: Path, runs: int, budget: float, with_page: bool,
                     result["page"] = {"skipped": "BENCH_PAGE=0"}
                 sampler.sample()
             result["rss"] = {f"{k[0]}|{k[1]}": v for k, v in sampler.peaks.items()}
+            if os.environ.get("BENCH_FRESHNESS", "1") != "0":
+                log(f"[{label}] freshness and the named queries under load")
+                try:
+                    fresh = freshness.run(stack, directory, meta["now_ms"],
+                                          result["queries"].get("session_id"), log)
+                    result["freshness"] = fresh
+                    for phase in fresh.get("phases", []):
+                        for prog, peak in phase["rss"].items():
+                            result["rss"][f"{prog}|freshness: {phase['name']}"] = peak
+                except Exception as exc:  # keep the rest of the size's figures
+                    traceback.print_exc()
+                    result["freshness"] = {
+                        "skipped": f"failed: {type(exc).__name__}: {exc}"[:500]}
+            else:
+                result["freshness"] = {"skipped": "BENCH_FRESHNESS=0"}
             result["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
             result["run"]["load_end"] = _load()
             (directory / "results.json").write_text(json.dumps(result, indent=1, default=str))
