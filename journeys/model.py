@@ -38,21 +38,39 @@ MEMBER_COLUMNS = (
     "session_id", "session_channel", "event_key", "event_name", "channel", "anonymous_id",
     "user_id", "phone", "own_phone", "email", "sdk_session_id", "page_path", "page_title",
     "device_type", "browser", "os", "country", "city", "is_bot", "message_id", "chat_id",
-    "direction", "agent_id", "properties",
+    "direction", "agent_id",
 )
 SESSION_COLUMNS = (
     "channel", "journey_key", "person_key", "end", "event_count", "entry_page", "exit_page",
     "event_names", "inbound", "outbound", "resolved", "handed_off", "dropped", "device_type",
     "browser", "os", "country", "is_bot", "phone", "anonymous_id", "user_id",
 )
-# What membership.sql reads of an event (the `events` columns it names).
+# What membership.sql reads of an event (the `events` columns it names). Not `properties`: the
+# model never needs them, and reading a JSON column back for every touched chain cost 4× the
+# rest of a pass; queries that show them join `events` (warehouse/views/stored_session.sql).
 SOURCE_COLUMNS = (
     "event_id", "event_name", "channel", "timestamp", "anonymous_id", "user_id", "phone", "email",
     "session_id", "page_path", "page_title", "device_type", "browser", "os", "country", "city",
-    "is_bot", "message_id", "chat_id", "direction", "agent_id", "properties",
+    "is_bot", "message_id", "chat_id", "direction", "agent_id",
 )
 _TOUCHED = ("(SELECT journey_key FROM journey_touched WHERE version = {version:UInt64} "
             "AND project_id = {project:String})")
+
+
+# Rows of events written in this version under another chain than the one they were in.
+_NEW_ROWS = ("(SELECT event_id, journey_key FROM journey_events "
+             "WHERE project_id = {project:String} AND version = {version:UInt64})")
+_MOVED_FROM_SCRATCH = (
+    "FROM (SELECT * FROM journey_events WHERE project_id = {project:String} AND deleted = 0 "
+    "AND version < {version:UInt64} AND (journey_key, timestamp, event_id) IN ("
+    "  SELECT s.old_key, s.timestamp, s.event_id FROM journey_scratch AS s "
+    f"  INNER JOIN {_NEW_ROWS} AS n ON n.event_id = s.event_id "
+    "  WHERE s.version = {version:UInt64} AND s.old_key != '' AND s.old_key != n.journey_key))")
+_MOVED_BY_SEARCH = (
+    "FROM (SELECT * FROM journey_events WHERE project_id = {project:String} AND deleted = 0 "
+    "AND version < {version:UInt64} "
+    f"AND event_id IN (SELECT event_id FROM {_NEW_ROWS}) "
+    f"AND (event_id, journey_key) NOT IN {_NEW_ROWS})")
 
 
 @dataclass(frozen=True)
@@ -104,10 +122,13 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
     if n_chains == 0:
         return Recomputed(version, 0, 0, 0, time.perf_counter() - began)
     source_cols = ", ".join(SOURCE_COLUMNS)
-    chain_events = chains_from_model(source) if from_model else chains_from_events()
+    if from_model:
+        chain_events, old_key = chains_from_model(source), "old_key"
+    else:
+        chain_events, old_key = chains_from_events(), "''"
     client.command(
-        f"INSERT INTO journey_scratch (version, {source_cols}) "
-        f"SELECT {{version:UInt64}}, {source_cols} FROM {chain_events}",
+        f"INSERT INTO journey_scratch (version, {source_cols}, old_key) "
+        f"SELECT {{version:UInt64}}, {source_cols}, {old_key} FROM {chain_events}",
         # Skip indexes find receipts and chat events by id under FINAL: ids never change
         # between versions of a row, so no newer version can be skipped.
         parameters=bound, settings={"use_skip_indexes_if_final": 1})
@@ -122,12 +143,9 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
         f"WHERE journey_key IN {_TOUCHED}",
         parameters=bound)
     # Events now in another chain than before: delete their old rows, recompute the old chain.
-    moved = ("FROM (SELECT * FROM journey_events "
-             "WHERE project_id = {project:String} AND deleted = 0 AND version < {version:UInt64} "
-             "AND event_id IN (SELECT event_id FROM journey_events "
-             "  WHERE project_id = {project:String} AND version = {version:UInt64}) "
-             "AND (event_id, journey_key) NOT IN (SELECT event_id, journey_key FROM journey_events "
-             "  WHERE project_id = {project:String} AND version = {version:UInt64}))")
+    # Incremental: the rows read say which chain each was in. A rebuild read `events`, so it
+    # looks the old rows up.
+    moved = _MOVED_FROM_SCRATCH if from_model else _MOVED_BY_SEARCH
     client.command(
         "INSERT INTO journey_touched (version, project_id, journey_key) "
         "SELECT DISTINCT {version:UInt64}, {project:String}, journey_key " + moved,

@@ -4,12 +4,13 @@
 -- as long as journey_events holds every earlier event (the worker and `njia rebuild` keep it so).
 -- Receipts and chat events keyed elsewhere before (their message or number came later) are
 -- found by message_id / chat_id. A superset: rows of other chains are computed, not written.
+-- `old_key`: the chain an event's row is in now ('' for a new event).
 (
     SELECT * FROM (
         SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id,
                own_phone AS phone, email, sdk_session_id AS session_id, page_path, page_title,
                device_type, browser, os, country, city, is_bot, message_id, chat_id, direction,
-               agent_id, properties
+               agent_id, journey_key AS old_key
         FROM journey_events FINAL
         WHERE project_id = {project:String}
           AND journey_key IN (SELECT journey_key FROM journey_touched
@@ -18,7 +19,7 @@
         SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id,
                own_phone AS phone, email, sdk_session_id AS session_id, page_path, page_title,
                device_type, browser, os, country, city, is_bot, message_id, chat_id, direction,
-               agent_id, properties
+               agent_id, journey_key AS old_key
         FROM journey_events FINAL
         WHERE project_id = {project:String} AND message_id != ''
           AND message_id IN (
@@ -33,7 +34,7 @@
         SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id,
                own_phone AS phone, email, sdk_session_id AS session_id, page_path, page_title,
                device_type, browser, os, country, city, is_bot, message_id, chat_id, direction,
-               agent_id, properties
+               agent_id, journey_key AS old_key
         FROM journey_events FINAL
         WHERE project_id = {project:String} AND chat_id != ''
           AND chat_id IN (
@@ -47,8 +48,11 @@
         UNION ALL
         SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
                session_id, page_path, page_title, device_type, browser, os, country, city,
-               is_bot, message_id, chat_id, direction, agent_id, properties
+               is_bot, message_id, chat_id, direction, agent_id, '' AS old_key
         FROM __FRESH__
     )
+    -- An event read from the model keeps the chain it was in (old_key), to delete that row if
+    -- it moves.
+    ORDER BY old_key = ''
     LIMIT 1 BY event_id
 )

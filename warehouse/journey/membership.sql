@@ -13,7 +13,7 @@ WITH
         SELECT
             event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
             session_id AS sdk_session_id, page_path, page_title, device_type, browser, os,
-            country, city, is_bot, message_id, chat_id, direction, agent_id, properties,
+            country, city, is_bot, message_id, chat_id, direction, agent_id,
             -- The event's own number: conversation events get their chat's below.
             phone AS own_phone,
             multiIf(

@@ -21,6 +21,13 @@ WITH
             LIMIT 1 BY event_id
         )
         WHERE deleted = 0
+    ),
+    -- Properties are not in the model: from `events`, stored once per event.
+    props AS (
+        SELECT event_id, properties FROM events
+        WHERE project_id = {project:String}
+          AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
+          AND event_name IN {names:Array(String)}
     )
 SELECT
     j.event_id AS event_id, j.event_name AS event_name, j.channel AS channel,
@@ -29,10 +36,11 @@ SELECT
     j.page_path AS page_path, j.page_title AS page_title, j.device_type AS device_type,
     j.browser AS browser, j.os AS os, j.country AS country, j.city AS city,
     j.is_bot AS is_bot, j.message_id AS message_id, j.chat_id AS chat_id,
-    j.direction AS direction, j.agent_id AS agent_id, j.properties AS properties,
+    j.direction AS direction, j.agent_id AS agent_id, pr.properties AS properties,
     j.event_key AS event_key, j.session_id AS session_id,
     j.session_channel AS session_channel, j.journey_key AS journey_key,
     if(p.person_id != '', p.person_id,
        lower(substring(hex(SHA256(j.event_key)), 1, 16))) AS person_id
 FROM current AS j
+LEFT JOIN props AS pr ON pr.event_id = j.event_id
 LEFT JOIN persons AS p ON p.identifier = j.event_key

@@ -8,6 +8,24 @@ WITH
     persons AS (
         SELECT identifier, argMax(person_id, version) AS person_id
         FROM person_map WHERE project_id = {project:String} GROUP BY identifier
+    ),
+    members AS (
+        SELECT * FROM journey_events FINAL
+        WHERE project_id = {project:String}
+          AND journey_key IN (SELECT journey_key FROM journey_sessions
+                              WHERE project_id = {project:String} AND session_id = {session:String}
+                                AND start >= {start:DateTime64(3, 'UTC')}
+                                AND start < {end:DateTime64(3, 'UTC')})
+          AND session_id = {session:String}
+    ),
+    -- Properties are not in the model: from `events` (stored once per event), within the
+    -- session's time span so the date in the events' sort key narrows the read.
+    props AS (
+        SELECT event_id, properties FROM events
+        WHERE project_id = {project:String}
+          AND timestamp >= (SELECT min(timestamp) FROM members)
+          AND timestamp <= (SELECT max(timestamp) FROM members)
+          AND event_id IN (SELECT event_id FROM members)
     )
 SELECT
     j.event_id AS event_id, j.event_name AS event_name, j.channel AS channel,
@@ -16,18 +34,11 @@ SELECT
     j.page_path AS page_path, j.page_title AS page_title, j.device_type AS device_type,
     j.browser AS browser, j.os AS os, j.country AS country, j.city AS city,
     j.is_bot AS is_bot, j.message_id AS message_id, j.chat_id AS chat_id,
-    j.direction AS direction, j.agent_id AS agent_id, j.properties AS properties,
+    j.direction AS direction, j.agent_id AS agent_id, pr.properties AS properties,
     j.event_key AS event_key, j.session_id AS session_id,
     j.session_channel AS session_channel, j.journey_key AS journey_key,
     if(p.person_id != '', p.person_id,
        lower(substring(hex(SHA256(j.event_key)), 1, 16))) AS person_id
-FROM (
-    SELECT * FROM journey_events FINAL
-    WHERE project_id = {project:String}
-      AND journey_key IN (SELECT journey_key FROM journey_sessions
-                          WHERE project_id = {project:String} AND session_id = {session:String}
-                            AND start >= {start:DateTime64(3, 'UTC')}
-                            AND start < {end:DateTime64(3, 'UTC')})
-      AND session_id = {session:String}
-) AS j
+FROM members AS j
+LEFT JOIN props AS pr ON pr.event_id = j.event_id
 LEFT JOIN persons AS p ON p.identifier = j.event_key
