@@ -18,7 +18,8 @@ from clickhouse_connect.driver.client import Client
 
 from config.settings import get_settings
 
-_local = threading.local()
+_shared_lock = threading.Lock()
+_shared: tuple[str, Client] | None = None
 
 
 def database_of(url: str) -> str:
@@ -55,19 +56,25 @@ def reader_settings() -> dict[str, int]:
 
 
 def get_client() -> Client:
-    """The reader's client, one per thread (clickhouse-connect clients are cheap but not meant to
-    be shared)."""
-    client = getattr(_local, "client", None)
-    settings = get_settings()
-    url = settings.effective_clickhouse_reader_url
-    if client is None or getattr(_local, "url", None) != url:
-        client = new_client(url, settings=reader_settings())
-        _local.client, _local.url = client, url
-    return client
+    """The reader's client, one per process, shared by its threads (the workbench's sessions,
+    a page's concurrent queries, the API's handlers): a client without an HTTP session is
+    thread-safe, and making one costs a round trip for the server's metadata and settings.
+    Re-made when the reader URL changes (tests switch warehouses)."""
+    global _shared
+    url = get_settings().effective_clickhouse_reader_url
+    current = _shared
+    if current is not None and current[0] == url:
+        return current[1]
+    with _shared_lock:
+        if _shared is None or _shared[0] != url:
+            _shared = (url, new_client(url, settings=reader_settings()))
+        return _shared[1]
 
 
 def reset_client() -> None:
-    _local.client = None
+    global _shared
+    with _shared_lock:
+        _shared = None
 
 
 def error_line(exc: BaseException) -> str:

@@ -14,12 +14,13 @@ refusal reruns the whole app, which then shows the sign-in form.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from metadata.access import AccessDenied, Principal
 from queries import runner
@@ -90,6 +91,36 @@ def load(name: str, params: Mapping[str, Any], *, live: bool = False) -> pd.Data
     except runner.QueryFailed as exc:
         st.error(f"{exc}. The workbench log has the details.")
     st.stop()
+
+
+# A page's queries at once: the warehouse's reader pool runs several (embedded: 4 connections).
+PREFETCH_WORKERS = 4
+
+
+def prefetch(requests: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Run a page's cached queries concurrently, so its `load` calls that follow find them
+    cached instead of running one after another. Access is checked first, as by `load`; a
+    failure is left for that `load` to show."""
+    who = principal()
+    for _name, params in requests:
+        try:
+            runner.authorize(who, str(params.get("project", "")))
+        except AccessDenied as exc:
+            refused(exc)
+    ctx = get_script_run_ctx()
+
+    def one(request: tuple[str, Mapping[str, Any]]) -> None:
+        name, params = request
+        ttl = get_query(name).ttl_seconds
+        cached = _cached_live if ttl <= LIVE_TTL else _cached_history
+        try:
+            cached(name, _freeze(params), who)
+        except Exception:  # noqa: BLE001 - `load` runs it again and shows why
+            log.debug("prefetch of %s failed; the page's load reports it", name, exc_info=True)
+
+    with ThreadPoolExecutor(max_workers=PREFETCH_WORKERS,
+                            initializer=lambda: add_script_run_ctx(None, ctx)) as pool:
+        list(pool.map(one, requests))
 
 
 def prepare(name: str, params: Mapping[str, Any]) -> runner.Prepared:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
-from workbench.reads import load
+from workbench.reads import load, prefetch
 
 # KPI rows of the `overview` query, in the order shown. Definitions: docs/metrics.md.
 KPIS = [
@@ -31,6 +31,13 @@ st.caption(f.describe())
 components.model_notice(f.project)
 
 params = f.with_channel()
+pages_params = {**f.range(), "limit": 10}
+by_params = {by: {**params, "by": by, "limit": 10}
+             for by in ("device_type", "browser", "os", "country")}
+# Every query of the page at once (the loads below then find them cached).
+prefetch([("overview", params), ("dau", params), ("activity_heatmap", params),
+          ("traffic_by_journey", params), ("top_pages", pages_params),
+          ("duration_histogram", params), *(("breakdown", p) for p in by_params.values())])
 kpis = load("overview", params).set_index("metric")
 sessions_now = kpis.loc["sessions", "value"] if "sessions" in kpis.index else 0
 
@@ -82,7 +89,6 @@ with left:
         empty="No web sessions in this range (journeys are web pages).")
 with right:
     st.subheader("Top pages")
-    pages_params = {**f.range(), "limit": 10}
     pages = load("top_pages", pages_params)
     components.chart(
         pages,
@@ -102,8 +108,7 @@ for column, by, title, build in [
 ]:
     with column:
         st.markdown(f"**{title}**")
-        by_params = {**params, "by": by, "limit": 10}
-        components.chart(load("breakdown", by_params), build, "breakdown", by_params,
+        components.chart(load("breakdown", by_params[by]), build, "breakdown", by_params[by],
                          key=f"by_{by}",
                          empty="No web sessions here: devices, browsers and systems describe "
                                "web browsers, not WhatsApp.")
@@ -116,7 +121,7 @@ with left:
                      empty="No sessions in this range.")
 with right:
     st.subheader("Top countries")
-    country_params = {**params, "by": "country", "limit": 10}
+    country_params = by_params["country"]
     countries = load("breakdown", country_params)
     components.chart(
         countries,
