@@ -9,6 +9,7 @@ are those of before: queries stay correct while it runs, and the model is curren
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -65,6 +66,14 @@ def rebuild(client: Client, project_id: str, timeouts: Timeouts,
         total.seconds += done.seconds
         if on_day is not None:
             on_day(i, len(days), day, done)
+    if days:
+        # A rebuild rewrites every chain, a chain that spans days once per day: merge the old
+        # versions away now, so reads (FINAL) find one row per key instead of merging up to a
+        # few per key themselves (at 10 M events: 3 s → 0.07 s for a full read of the model).
+        began = time.perf_counter()
+        for table in ("journey_events", "journey_sessions"):
+            client.command(f"OPTIMIZE TABLE {table} FINAL")
+        total.seconds += time.perf_counter() - began
     log.info("rebuilt %s: %d days, %d chains, %.1f s", project_id, total.days, total.chains,
              total.seconds)
     return total
