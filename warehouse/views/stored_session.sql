@@ -5,10 +5,6 @@
 --
 -- A view is code: `njia migrate` (and every start) re-creates it when this file changed.
 WITH
-    persons AS (
-        SELECT identifier, argMax(person_id, version) AS person_id
-        FROM person_map WHERE project_id = {project:String} GROUP BY identifier
-    ),
     members AS (
         SELECT * FROM journey_events FINAL
         WHERE project_id = {project:String}
@@ -26,6 +22,13 @@ WITH
           AND timestamp >= (SELECT min(timestamp) FROM members)
           AND timestamp <= (SELECT max(timestamp) FROM members)
           AND event_id IN (SELECT event_id FROM members)
+    ),
+    -- Only the identifiers of this session's events: a few rows of person_map (its key).
+    persons AS (
+        SELECT identifier, argMax(person_id, version) AS person_id
+        FROM person_map
+        WHERE project_id = {project:String} AND identifier IN (SELECT event_key FROM members)
+        GROUP BY identifier
     )
 SELECT
     j.event_id AS event_id, j.event_name AS event_name, j.channel AS channel,
