@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     # back it re-reads arrivals (an insert's rows can become visible a little after the time
     # they were stamped with), and at most how many new events one project gets per pass (so a
     # backfill into one project does not hold the others back).
-    journeys_poll_seconds: float = Field(0.25, alias="JOURNEYS_POLL_SECONDS", gt=0)
+    journeys_poll_seconds: float = Field(1.0, alias="JOURNEYS_POLL_SECONDS", gt=0)
     journeys_overlap_seconds: float = Field(30.0, alias="JOURNEYS_OVERLAP_SECONDS", ge=0)
     journeys_max_events_per_pass: int = Field(50_000, alias="JOURNEYS_MAX_EVENTS_PER_PASS",
                                               ge=1000)
