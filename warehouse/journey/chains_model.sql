@@ -7,44 +7,39 @@
 -- `old_key`: the chain an event's row is in now ('' for a new event).
 (
     SELECT * FROM (
+        -- The model's rows, as `events` columns (each branch finds its rows by its own index).
         SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id,
                own_phone AS phone, email, sdk_session_id AS session_id, page_path, page_title,
                device_type, browser, os, country, city, is_bot, message_id, chat_id, direction,
                agent_id, journey_key AS old_key
-        FROM journey_events FINAL
-        WHERE project_id = {project:String}
-          AND journey_key IN (SELECT journey_key FROM journey_touched
-                              WHERE version = {version:UInt64})
-        UNION ALL
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id,
-               own_phone AS phone, email, sdk_session_id AS session_id, page_path, page_title,
-               device_type, browser, os, country, city, is_bot, message_id, chat_id, direction,
-               agent_id, journey_key AS old_key
-        FROM journey_events FINAL
-        WHERE project_id = {project:String} AND message_id != ''
-          AND message_id IN (
-              SELECT message_id FROM journey_events
-              WHERE project_id = {project:String} AND message_id != ''
-                AND journey_key IN (SELECT journey_key FROM journey_touched
-                                    WHERE version = {version:UInt64}
-                                      AND startsWith(journey_key, 'p:'))
-              UNION ALL
-              SELECT message_id FROM __FRESH__ WHERE message_id != '')
-        UNION ALL
-        SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id,
-               own_phone AS phone, email, sdk_session_id AS session_id, page_path, page_title,
-               device_type, browser, os, country, city, is_bot, message_id, chat_id, direction,
-               agent_id, journey_key AS old_key
-        FROM journey_events FINAL
-        WHERE project_id = {project:String} AND chat_id != ''
-          AND chat_id IN (
-              SELECT chat_id FROM journey_events
-              WHERE project_id = {project:String} AND chat_id != ''
-                AND journey_key IN (SELECT journey_key FROM journey_touched
-                                    WHERE version = {version:UInt64}
-                                      AND startsWith(journey_key, 'p:'))
-              UNION ALL
-              SELECT chat_id FROM __FRESH__ WHERE chat_id != '')
+        FROM (
+            SELECT * FROM journey_events FINAL
+            WHERE project_id = {project:String}
+              AND journey_key IN (SELECT journey_key FROM journey_touched
+                                  WHERE version = {version:UInt64})
+            UNION ALL
+            SELECT * FROM journey_events FINAL
+            WHERE project_id = {project:String} AND message_id != ''
+              AND message_id IN (
+                  SELECT message_id FROM journey_events
+                  WHERE project_id = {project:String} AND message_id != ''
+                    AND journey_key IN (SELECT journey_key FROM journey_touched
+                                        WHERE version = {version:UInt64}
+                                          AND startsWith(journey_key, 'p:'))
+                  UNION ALL
+                  SELECT message_id FROM __FRESH__ WHERE message_id != '')
+            UNION ALL
+            SELECT * FROM journey_events FINAL
+            WHERE project_id = {project:String} AND chat_id != ''
+              AND chat_id IN (
+                  SELECT chat_id FROM journey_events
+                  WHERE project_id = {project:String} AND chat_id != ''
+                    AND journey_key IN (SELECT journey_key FROM journey_touched
+                                        WHERE version = {version:UInt64}
+                                          AND startsWith(journey_key, 'p:'))
+                  UNION ALL
+                  SELECT chat_id FROM __FRESH__ WHERE chat_id != '')
+        )
         UNION ALL
         SELECT event_id, event_name, channel, timestamp, anonymous_id, user_id, phone, email,
                session_id, page_path, page_title, device_type, browser, os, country, city,
