@@ -86,8 +86,7 @@ def test_a_changed_view_file_is_reapplied_and_an_unchanged_one_is_not(stack, tmp
 
     views = tmp_path / "views"
     shutil.copytree(VIEWS_DIR, views)
-    _edit(views, "sessions.sql", "    k.user_id AS user_id\n",
-          "    k.user_id AS user_id,\n    'v2' AS definition\n")
+    _edit(views, "sessions.sql", "SELECT * FROM (", "SELECT *, 'v2' AS definition FROM (")
     session_args = {"session_timeout_s": 1800, "conversion_events": ["return_filed"]}
     assert "definition" not in _columns(client, "sessions", **session_args)
 

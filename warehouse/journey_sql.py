@@ -14,7 +14,9 @@ from functools import cache
 from pathlib import Path
 
 JOURNEY_DIR = Path(__file__).parent / "journey"
-TEMPLATES = ("membership", "session_rows", "touched", "chains_events", "chains_model")
+TEMPLATES = (
+    "membership", "session_rows", "session_projection", "touched", "chains_events", "chains_model",
+)
 # A use whose source holds no other use: uses nest, and render innermost first.
 _USE = re.compile(r"\{\{\s*(\w+):((?:(?!\{\{).)*?)\s\}\}", re.S)
 

@@ -1,0 +1,39 @@
+-- Sessions as pages read them: the session rows of the source (session_rows.sql's columns,
+-- from the reference computation or from journey_sessions) with each one's person, read through
+-- person_map now (merges apply at once), and "converted" by the project's conversion events as
+-- they are now. One projection for the reference view `sessions` and `stored_sessions`.
+WITH
+    persons AS (
+        SELECT identifier, argMax(person_id, version) AS person_id
+        FROM person_map WHERE project_id = {project:String} GROUP BY identifier
+    )
+SELECT
+    k.session_id AS session_id,
+    {project:String} AS project_id,
+    k.channel AS channel,
+    if(p.person_id != '', p.person_id,
+       lower(substring(hex(SHA256(k.person_key)), 1, 16))) AS person_id,
+    k.person_key AS person_key,
+    k.start AS start,
+    k.end AS end,
+    dateDiff('millisecond', k.start, k.end) / 1000 AS duration_s,
+    k.event_count AS event_count,
+    k.entry_page AS entry_page,
+    k.exit_page AS exit_page,
+    toUInt8(hasAny(k.event_names, {conversion_events:Array(String)})) AS converted,
+    k.event_names AS event_names,
+    k.inbound AS inbound,
+    k.outbound AS outbound,
+    k.resolved AS resolved,
+    k.handed_off AS handed_off,
+    k.dropped AS dropped,
+    k.device_type AS device_type,
+    k.browser AS browser,
+    k.os AS os,
+    k.country AS country,
+    k.is_bot AS is_bot,
+    k.phone AS phone,
+    k.anonymous_id AS anonymous_id,
+    k.user_id AS user_id
+FROM __SOURCE__ AS k
+LEFT JOIN persons AS p ON p.identifier = k.person_key
