@@ -1,12 +1,15 @@
 """Recomputing the stored journey model for the chains a set of events touches.
 
 One recompute, for one project and a source of events (new arrivals, or a day of a rebuild):
-1. the chains the events touch go into `journey_touched` under a fresh version;
+1. the chains the events touch (and any the caller names: those an identity merge changed) go
+   into `journey_touched` under a fresh version;
 2. every event of those chains is re-assigned by `warehouse/journey/membership.sql` — the very
-   SQL of the reference view — and written to `journey_events` with that version;
+   SQL of the reference view — given its person by `person.sql` (person_map as it is now), and
+   written to `journey_events` with that version;
 3. an event whose chain changed (a receipt whose message arrived) gets a `deleted` row under its
    old key, and that key is recomputed too;
-4. the sessions of those chains are re-aggregated by `session_rows.sql` into `journey_sessions`;
+4. the sessions of those chains are re-aggregated by `session_rows.sql`, given their persons,
+   into `journey_sessions`;
    sessions that no longer exist (two merged by a late event) get `deleted` rows.
 A chain is recomputed whole from `events`, so the result is what the reference views give over
 all events, whatever order events came in. Steps are separate statements: a reader between them
@@ -26,6 +29,7 @@ from warehouse.journey_sql import (
     chains_from_events,
     chains_from_model,
     membership,
+    person,
     session_rows,
     touched,
 )
@@ -38,12 +42,12 @@ MEMBER_COLUMNS = (
     "session_id", "session_channel", "event_key", "event_name", "channel", "anonymous_id",
     "user_id", "phone", "own_phone", "email", "sdk_session_id", "page_path", "page_title",
     "device_type", "browser", "os", "country", "city", "is_bot", "message_id", "chat_id",
-    "direction", "agent_id",
+    "direction", "agent_id", "person_id",
 )
 SESSION_COLUMNS = (
-    "channel", "journey_key", "person_key", "end", "event_count", "entry_page", "exit_page",
-    "event_names", "inbound", "outbound", "resolved", "handed_off", "dropped", "device_type",
-    "browser", "os", "country", "is_bot", "phone", "anonymous_id", "user_id",
+    "channel", "journey_key", "person_key", "person_id", "end", "event_count", "entry_page",
+    "exit_page", "event_names", "inbound", "outbound", "resolved", "handed_off", "dropped",
+    "device_type", "browser", "os", "country", "is_bot", "phone", "anonymous_id", "user_id",
 )
 # What membership.sql reads of an event (the `events` columns it names). Not `properties`: the
 # model never needs them, and reading a JSON column back for every touched chain cost 4× the
@@ -53,6 +57,13 @@ SOURCE_COLUMNS = (
     "session_id", "page_path", "page_title", "device_type", "browser", "os", "country", "city",
     "is_bot", "message_id", "chat_id", "direction", "agent_id",
 )
+# Every identifier the chains' events carry: a superset of the keys whose persons a recompute
+# attaches (events' keys, and sessions' keys, which are made of the same columns), so it reads
+# those rows of person_map by its primary key instead of all of them.
+_IDENTIFIERS = (
+    "identifier IN (SELECT arrayJoin([concat('user:', user_id), concat('anon:', anonymous_id), "
+    "concat('phone:', phone), concat('email:', email)]) FROM journey_scratch "
+    "WHERE version = {version:UInt64})")
 _TOUCHED = ("(SELECT journey_key FROM journey_touched WHERE version = {version:UInt64} "
             "AND project_id = {project:String})")
 
@@ -103,19 +114,23 @@ def next_version() -> int:
 
 
 def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
-              params: dict[str, object] | None = None, *, from_model: bool = True) -> Recomputed:
+              params: dict[str, object] | None = None, *, from_model: bool = True,
+              chains: str | None = None) -> Recomputed:
     """Recompute every chain the events of `source` touch (`source`: a table expression over
-    `events`, our own SQL, with its own bound `params`). `from_model`: read the chains' earlier
-    events from journey_events (incremental: it holds every earlier event); else scan `events`
-    (a rebuild, which must not trust journey_events)."""
+    `events`, our own SQL, with its own bound `params`), and the chains `chains` names (a query
+    of journey keys, e.g. those whose persons a merge changed). `from_model`: read the chains'
+    earlier events from journey_events (incremental: it holds every earlier event); else scan
+    `events` (a rebuild, which must not trust journey_events)."""
     began = time.perf_counter()
     version = next_version()
     bound = {**(params or {}), "project": project_id, "version": version,
              "timeout_s": timeouts.timeout_s, "session_timeout_s": timeouts.session_timeout_s}
     client.command(
         "INSERT INTO journey_touched (version, project_id, journey_key) "
-        "SELECT {version:UInt64}, {project:String}, journey_key FROM (" + touched(source) + ")",
-        parameters=bound)
+        "SELECT {version:UInt64}, {project:String}, journey_key FROM (" + touched(source)
+        + (f" UNION DISTINCT {chains}" if chains else "") + ")",
+        # `chains` may find rows by skip index under FINAL (journeys/worker.py STALE_CHAINS).
+        parameters=bound, settings={"use_skip_indexes_if_final": 1})
     n_chains = int(client.command(
         "SELECT count() FROM journey_touched WHERE version = {version:UInt64}",
         parameters=bound))
@@ -138,8 +153,9 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
         f"deleted, {member_cols}) "
         "SELECT {project:String}, journey_key, timestamp, event_id, {version:UInt64}, 0, "
         f"{member_cols} FROM ("
-        + membership(f"(SELECT {source_cols} FROM journey_scratch "
-                     "WHERE version = {version:UInt64})") + ") "
+        + person("(SELECT *, event_key AS person_key FROM ("
+                 + membership(f"(SELECT {source_cols} FROM journey_scratch "
+                              "WHERE version = {version:UInt64})") + "))", _IDENTIFIERS) + ") "
         f"WHERE journey_key IN {_TOUCHED}",
         parameters=bound)
     # Events now in another chain than before: delete their old rows, recompute the old chain.
@@ -160,8 +176,10 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
         f"{session_cols}) "
         "SELECT {project:String}, start, session_id, {version:UInt64}, 0, "
         f"{session_cols} FROM ("
-        + session_rows("(SELECT * FROM journey_events FINAL WHERE project_id = {project:String} "
-                       f"AND journey_key IN {_TOUCHED})") + ")",
+        + person("(" + session_rows("(SELECT * FROM journey_events FINAL "
+                                    "WHERE project_id = {project:String} "
+                                    f"AND journey_key IN {_TOUCHED})") + ")", _IDENTIFIERS)
+        + ")",
         parameters=bound)
     client.command(
         "INSERT INTO journey_sessions SELECT * REPLACE ({version:UInt64} AS version, 1 AS deleted) "

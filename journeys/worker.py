@@ -40,6 +40,31 @@ ARRIVALS = (
     " AND event_id NOT IN (SELECT event_id FROM journey_events"
     "   WHERE project_id = {project:String} AND version > {done_since:UInt64}))"
 )
+# Identifiers whose person changed in the pass's window (merges arrive in person_map by
+# `updated_at`, which the warehouse stamps, like events by `inserted_at`).
+REMAPPED = (
+    "(SELECT identifier FROM person_map WHERE project_id = {project:String}"
+    " AND updated_at > {lo:DateTime64(3, 'UTC')} AND updated_at <= {hi:DateTime64(3, 'UTC')})"
+)
+# The chains holding a row (event or session) of such an identifier whose stored person is not
+# its person now: recomputing them repairs the persons. Rows already repaired are not found
+# again, so re-reading the window's overlap costs a lookup, not a recompute. Bloom indexes find
+# the rows under FINAL (recompute sets use_skip_indexes_if_final): a row's key may differ
+# between its versions (a session's person_key), so an old version may be read where the
+# newest was skipped — that recomputes a chain that needed none, and never misses one.
+STALE_CHAINS = (
+    "SELECT DISTINCT r.journey_key FROM ("
+    "  SELECT journey_key, event_key AS identifier, person_id FROM journey_events FINAL"
+    "  WHERE project_id = {project:String} AND deleted = 0 AND event_key IN " + REMAPPED +
+    "  UNION ALL"
+    "  SELECT journey_key, person_key, person_id FROM journey_sessions FINAL"
+    "  WHERE project_id = {project:String} AND deleted = 0 AND person_key IN " + REMAPPED +
+    ") AS r INNER JOIN ("
+    "  SELECT identifier, argMax(person_id, version) AS person_id FROM person_map"
+    "  WHERE project_id = {project:String} AND identifier IN " + REMAPPED +
+    "  GROUP BY identifier"
+    ") AS m ON m.identifier = r.identifier WHERE r.person_id != m.person_id"
+)
 
 
 def timeouts_of(project: Project) -> Timeouts:
@@ -61,9 +86,10 @@ def catch_up(client: Client, project: Project, state: progress.Progress | None
     settings = get_settings()
     timeouts = timeouts_of(project)
     pid = project.project_id
-    if state is None or state.timeouts != timeouts:
+    if state is None or not state.current(timeouts):
         started = progress.server_now(client)
-        why = "first start" if state is None else "timeouts changed"
+        why = ("first start" if state is None else "timeouts changed"
+               if state.timeouts != timeouts else "the journey SQL changed")
         log.info("rebuilding the journey model of %s (%s)", pid, why)
         progress.mark_rebuilding(client, pid, timeouts)
         done = rebuild(client, pid, timeouts)
@@ -77,10 +103,13 @@ def catch_up(client: Client, project: Project, state: progress.Progress | None
               # Anything that arrived after `lo` and is in the model was written by a pass that
               # began after it arrived, so with a version above lo's nanoseconds.
               "done_since": max(0, _ns(lo) - 60 * 10**9)}
-    if not client.command("SELECT count() FROM " + ARRIVALS, parameters={**params,
-                                                                         "project": pid}):
+    arrivals, remapped = client.query(
+        f"SELECT (SELECT count() FROM {ARRIVALS}), (SELECT count() FROM {REMAPPED})",
+        parameters={**params, "project": pid}).result_rows[0]
+    if not arrivals and not remapped:
         return None  # nothing new: the watermark stays, so stragglers are still looked for
-    done = recompute(client, pid, ARRIVALS, timeouts, params)
+    done = recompute(client, pid, ARRIVALS, timeouts, params,
+                     chains=STALE_CHAINS if remapped else None)
     progress.write(client, pid, hi, timeouts)
     return done if done.chains else None
 
@@ -116,7 +145,7 @@ class Worker:
         chains = 0
         for project in projects:
             state = states.get(project.project_id)
-            if (state is not None and state.timeouts == timeouts_of(project)
+            if (state is not None and state.current(timeouts_of(project))
                     and arrived.get(project.project_id, EPOCH) <= state.watermark
                     and now - state.watermark > overlap):
                 continue  # nothing new, and past the window in which stragglers show up

@@ -88,3 +88,31 @@ def test_njia_rebuild_equals_the_incremental_model(stack, capsys):
     assert main(["rebuild", "--project", project, "--from", day, "--to", day]) == 0
     assert stored_sessions(stack, project) == incremental
     assert main(["rebuild", "--project", project, "--from", day]) == 2  # both or neither
+
+
+def test_rows_computed_with_other_journey_sql_are_rebuilt(stack):
+    """An upgrade that changes the journey SQL (warehouse/journey/) rebuilds the model: the
+    progress row names the SQL's hash the rows were computed with."""
+    from journeys import progress
+    from journeys.worker import Worker, timeouts_of
+    from metadata.projects import get_project
+    from warehouse.journey_sql import definition
+
+    pid = stack.project()["project_id"]
+    _backfill(stack, pid, 40, browsers=4)
+    stack.update_model()
+    expected = reference_sessions(stack, pid)
+    assert stored_sessions(stack, pid) == expected
+    client = stack.ch()
+    # What an older definition left, say: nothing (this project's rows only: the stack is shared).
+    client.command("DELETE FROM journey_sessions WHERE project_id = {p:String}",
+                   parameters={"p": pid})
+    assert stored_sessions(stack, pid) == []
+    timeouts = timeouts_of(get_project(pid))
+    state = progress.read(client, pid)
+    progress.write(client, pid, state.watermark, timeouts, defined="an-older-hash")
+    assert not progress.read(client, pid).current(timeouts)
+
+    Worker().run_once()
+    assert progress.read(client, pid).definition == definition()
+    assert stored_sessions(stack, pid) == expected

@@ -9,13 +9,15 @@ uses nest.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 from pathlib import Path
 
 JOURNEY_DIR = Path(__file__).parent / "journey"
 TEMPLATES = (
-    "membership", "session_rows", "session_projection", "touched", "chains_events", "chains_model",
+    "membership", "session_rows", "person", "session_projection", "touched", "chains_events",
+    "chains_model",
 )
 # A use whose source holds no other use: uses nest, and render innermost first.
 _USE = re.compile(r"\{\{\s*(\w+):((?:(?!\{\{).)*?)\s\}\}", re.S)
@@ -34,9 +36,11 @@ def _table(source: str) -> str:
     return source if source.startswith("(") else f"(SELECT * FROM {source})"
 
 
-def render(name: str, source: str) -> str:
-    """Template `name` reading `source` (a table name, `table WHERE …`, or `(subquery)`)."""
-    return _template(name).replace("__SOURCE__", _table(source))
+def render(name: str, source: str, identifiers: str = "1") -> str:
+    """Template `name` reading `source` (a table name, `table WHERE …`, or `(subquery)`);
+    `identifiers` fills `person`'s condition (a view's use attaches every identifier's person)."""
+    return (_template(name).replace("__SOURCE__", _table(source))
+            .replace("__IDENTIFIERS__", identifiers))
 
 
 def membership(source: str) -> str:
@@ -45,6 +49,12 @@ def membership(source: str) -> str:
 
 def session_rows(source: str) -> str:
     return render("session_rows", source)
+
+
+def person(source: str, identifiers: str = "1") -> str:
+    """The source's rows with the person of their `person_key`; `identifiers`: a condition on
+    person_map's `identifier` keeping at least the source's keys (all of them by default)."""
+    return render("person", source, identifiers)
 
 
 def touched(source: str) -> str:
@@ -59,6 +69,14 @@ def chains_from_events() -> str:
 def chains_from_model(fresh: str) -> str:
     """The same, read from the stored model plus the new events `fresh` (incremental)."""
     return _template("chains_model").replace("__FRESH__", _table(fresh))
+
+
+@cache
+def definition() -> str:
+    """A hash of every journey template: the stored model records the one its rows were computed
+    with, and the worker rebuilds a project whose rows were computed with another."""
+    text = "\n".join(_template(name) for name in TEMPLATES)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def render_uses(text: str) -> str:

@@ -1,18 +1,12 @@
--- Sessions as pages read them: the session rows of the source (session_rows.sql's columns,
--- from the reference computation or from journey_sessions) with each one's person, read through
--- person_map now (merges apply at once), and "converted" by the project's conversion events as
--- they are now. One projection for the reference view `sessions` and `stored_sessions`.
-WITH
-    persons AS (
-        SELECT identifier, argMax(person_id, version) AS person_id
-        FROM person_map WHERE project_id = {project:String} GROUP BY identifier
-    )
+-- Sessions as pages read them: the session rows of the source (session_rows.sql's columns and
+-- the person person.sql attached, from the reference computation or from journey_sessions),
+-- with "converted" by the project's conversion events as they are now. One projection for the
+-- reference view `sessions` and `stored_sessions`.
 SELECT
     k.session_id AS session_id,
     {project:String} AS project_id,
     k.channel AS channel,
-    if(p.person_id != '', p.person_id,
-       lower(substring(hex(SHA256(k.person_key)), 1, 16))) AS person_id,
+    k.person_id AS person_id,
     k.person_key AS person_key,
     k.start AS start,
     k.end AS end,
@@ -36,4 +30,3 @@ SELECT
     k.anonymous_id AS anonymous_id,
     k.user_id AS user_id
 FROM __SOURCE__ AS k
-LEFT JOIN persons AS p ON p.identifier = k.person_key

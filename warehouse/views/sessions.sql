@@ -3,15 +3,16 @@
 -- [start, end), computed over all the project's events (never cut at a range margin). Pages read
 -- stored_sessions; this view defines it and is the test oracle.
 --
--- Rules this file shares with Python (tests/test_rules_agree.py checks they agree): the person
--- id of a key no person_map row names (contract.identifiers.person_id_for).
+-- Each session's person is its person_key's, through person_map now (journey/person.sql).
 --
 -- A view is code: `njia migrate` (and every start) re-creates it when this file or its
 -- template changed (warehouse/migrate.py).
 SELECT * FROM (
 {{ session_projection: (
+{{ person: (
 {{ session_rows: (
     {{ membership: events WHERE project_id = {project:String} }}
+) }}
 ) }}
 ) }}
 )

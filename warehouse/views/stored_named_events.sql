@@ -7,10 +7,6 @@
 --
 -- A view is code: `njia migrate` (and every start) re-creates it when this file changed.
 WITH
-    persons AS (
-        SELECT identifier, argMax(person_id, version) AS person_id
-        FROM person_map WHERE project_id = {project:String} GROUP BY identifier
-    ),
     current AS (
         SELECT * FROM (
             SELECT * FROM journey_events
@@ -39,8 +35,6 @@ SELECT
     j.direction AS direction, j.agent_id AS agent_id, pr.properties AS properties,
     j.event_key AS event_key, j.session_id AS session_id,
     j.session_channel AS session_channel, j.journey_key AS journey_key,
-    if(p.person_id != '', p.person_id,
-       lower(substring(hex(SHA256(j.event_key)), 1, 16))) AS person_id
+    j.event_key AS person_key, j.person_id AS person_id
 FROM current AS j
 LEFT JOIN props AS pr ON pr.event_id = j.event_id
-LEFT JOIN persons AS p ON p.identifier = j.event_key

@@ -1,5 +1,5 @@
 -- stored_session(project, session, start, end): one session's or conversation's events (all of
--- them, even after `end`), with their person, from the stored model, when it started in
+-- them, even after `end`), with their stored person, from the stored model, when it started in
 -- [start, end) — found through its chain (journey_sessions names it, by its start; journey_events
 -- is ordered by chain), so opening a session reads a few granules.
 --
@@ -22,13 +22,6 @@ WITH
           AND timestamp >= (SELECT min(timestamp) FROM members)
           AND timestamp <= (SELECT max(timestamp) FROM members)
           AND event_id IN (SELECT event_id FROM members)
-    ),
-    -- Only the identifiers of this session's events: a few rows of person_map (its key).
-    persons AS (
-        SELECT identifier, argMax(person_id, version) AS person_id
-        FROM person_map
-        WHERE project_id = {project:String} AND identifier IN (SELECT event_key FROM members)
-        GROUP BY identifier
     )
 SELECT
     j.event_id AS event_id, j.event_name AS event_name, j.channel AS channel,
@@ -40,8 +33,6 @@ SELECT
     j.direction AS direction, j.agent_id AS agent_id, pr.properties AS properties,
     j.event_key AS event_key, j.session_id AS session_id,
     j.session_channel AS session_channel, j.journey_key AS journey_key,
-    if(p.person_id != '', p.person_id,
-       lower(substring(hex(SHA256(j.event_key)), 1, 16))) AS person_id
+    j.event_key AS person_key, j.person_id AS person_id
 FROM members AS j
 LEFT JOIN props AS pr ON pr.event_id = j.event_id
-LEFT JOIN persons AS p ON p.identifier = j.event_key
