@@ -102,7 +102,7 @@ def run_size(label: str, root: Path, runs: int, budget: float, with_page: bool,
             return {"meta": meta}
         stack = engines.open_stack(directory)
         try:
-            if not isinstance(meta.get("rebuild"), dict):
+            if not dataset.model_current(meta):
                 dataset.rebuild_model(meta, stack.env, log)
                 dataset.write_meta(directory, meta)
             machine.setdefault("clickhouse", _ch_version())

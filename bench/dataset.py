@@ -179,18 +179,30 @@ def build(directory: Path, size: int, log=print) -> dict[str, Any]:
     return meta
 
 
+def model_current(meta: dict[str, Any]) -> bool:
+    """Whether the dataset's journey model was built with this code's journey SQL."""
+    from warehouse.journey_sql import definition
+
+    done = meta.get("rebuild")
+    return isinstance(done, dict) and done.get("definition") == definition()
+
+
 def rebuild_model(meta: dict[str, Any], env: dict[str, str], log=print) -> None:
-    """Run `njia rebuild` once per dataset when the command exists (the journey model)."""
+    """Run `njia rebuild` once per dataset and journey SQL (the journey model): again after the
+    journey SQL changed (warehouse/journey_sql.definition)."""
+    from warehouse.journey_sql import definition
+
     njia = [sys.executable, "-m", "cli.main"]
     helped = subprocess.run([*njia, "--help"], capture_output=True, text=True, env=env)
     if "rebuild" not in helped.stdout:
         meta.setdefault("rebuild", "not available (sessions are computed at query time)")
         return
-    if isinstance(meta.get("rebuild"), dict):
+    if model_current(meta):
         return
     t0 = time.monotonic()
     done = subprocess.run([*njia, "rebuild", "--project", PROJECT], env=env)
-    meta["rebuild"] = {"seconds": round(time.monotonic() - t0, 1), "rc": done.returncode}
+    meta["rebuild"] = {"seconds": round(time.monotonic() - t0, 1), "rc": done.returncode,
+                       "definition": definition()}
     log(f"  njia rebuild: {meta['rebuild']}")
 
 

@@ -5,6 +5,7 @@ WITH
     errs AS (
         SELECT
             session_id,
+            any(journey_key) AS journey_key,
             min(timestamp) AS first_error,
             count() AS errors,
             arraySort(groupUniqArray(toString(properties.error_type))) AS error_types
@@ -25,10 +26,11 @@ WITH
             anyIf(user_id, user_id != '') AS user_id,
             anyIf(phone, phone != '') AS phone,
             anyIf(anonymous_id, anonymous_id != '') AS anonymous_id
-        -- Every event of those sessions, whenever it happened.
+        -- Every event of those sessions, whenever it happened: found through their chains (the
+        -- model's sort key), so a few granules are read, not every event of the project.
         FROM stored_session_events(project = {project:String}, start = '1970-01-01 00:00:00',
                                    end = '2300-01-01 00:00:00')
-        WHERE session_id IN (SELECT session_id FROM errs)
+        WHERE (journey_key, session_id) IN (SELECT journey_key, session_id FROM errs)
         GROUP BY session_id
     )
 SELECT e.session_id AS session_id, w.person_id AS person_id, w.person_key AS person_key,
