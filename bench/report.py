@@ -182,11 +182,16 @@ def render(machine: dict[str, Any], results: dict[str, dict[str, Any]],
         if isinstance(fig, dict) and "error" in fig:
             w(f"Not measured: {fig['error']}\n")
             continue
+        if name == "Collector throughput":
+            collector_table(w, fig)
+        elif name == "Processor throughput":
+            processor_table(w, fig)
+        w("<details><summary>every figure of this benchmark</summary>\n")
         w("| figure | value |")
         w("|---|---|")
         for key, value in flatten(fig):
             w(f"| {key} | {value} |")
-        w("")
+        w("\n</details>\n")
 
     w("## Targets\n")
     w("Issue 10's targets: every named query behind a page p95 < 300 ms at 10 M events; opening "
@@ -211,18 +216,59 @@ def render(machine: dict[str, Any], results: dict[str, dict[str, Any]],
         w(f"| {label} | Overview warm < {ms(WARM_TARGET * scale)} | "
           f"{ms(warm)} | {missed_by(warm, WARM_TARGET * scale)} |")
     w("")
-    w("Where they are missed, why (measured on the 10 M dataset, each part timed alone): a "
-      "page reads stored sessions (`journey_sessions FINAL`, ~25 ms for the 0.94 M sessions of "
-      "30 days once merged) but attaches each session's person at query time, as merges must "
-      "apply at once: the `person_map` GROUP BY (~0.1 s for 0.9 M identifiers) and the hash "
-      "join of ~1 M sessions with it (~0.3 s) put a floor of ~0.4 s under every per-person "
-      "number; event-level pages (daily active people, top pages, errors by session) join "
-      "millions of events with it. What would close it: keep the person id in the stored rows "
-      "and repair the rows of the identifiers a merge touches (the processor knows them), or "
-      "an in-memory dictionary of the identity mapping updated incrementally; per-day rollups "
-      "of the stored sessions for the KPIs and breakdowns; the Sessions list sorted and "
-      "limited before persons are attached.\n")
+    w("Where they are missed, why (the 10 M dataset, parts timed alone with the stack idle): "
+      "persons are stored with the model's rows and repaired when a merge re-maps an "
+      "identifier, so no query joins `person_map` any more; what is left is the rows a query "
+      "must read to stay exact. Session-level numbers (KPIs, breakdowns, traffic by journey, "
+      "the Sessions list, the duration histogram) read the ~0.94 M stored sessions of 30 days. "
+      "Event-level numbers read events: daily active people counts distinct persons per day "
+      "over every event of the range (~10 M rows under FINAL); top pages counts distinct "
+      "sessions and people per page over ~2.4 M page views (one grouping pass over "
+      "(page, kind, id), half the time of a uniqExact set per page); the error queries read "
+      "the model's rows of `app_error` events, 1 % of the rows but spread over every granule "
+      "of `journey_events` (sorted by chain), so most granules are read. What would close "
+      "it: rollups kept by the model worker the way it keeps sessions (a chain's rows replaced "
+      "whole on recompute) — per (person, day, channel), so daily active people reads ~1 M rows "
+      "instead of 10 M (the same table is what issue 11's retention needs), and per (page, "
+      "session, person) for top pages; the error events' session and person in a table or "
+      "projection sorted by event name, so 1 % of the rows is 1 % of the granules.\n")
     return "\n".join(out)
+
+
+def _rate(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}/s"
+
+
+def collector_table(w: Any, fig: dict[str, Any]) -> None:
+    """One row per batch size, next to the XADD ceiling measured in the same run."""
+    w("| batch | events/s | requests/s | p50 | p99 | `XADD` ceiling (pipeline) | "
+      "ceiling (script) | events per collector CPU-second | errors |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for size, f in (fig.get("sizes") or {}).items():
+        w(f"| {size} | {_rate(f.get('events_per_s'))} | {_rate(f.get('requests_per_s'))} | "
+          f"{ms((f.get('p50_ms') or 0) / 1000)} | {ms((f.get('p99_ms') or 0) / 1000)} | "
+          f"{_rate(f.get('xadd_ceiling_per_s'))} | {_rate(f.get('xadd_script_ceiling_per_s'))} | "
+          f"{_rate(f.get('events_per_collector_cpu_s'))} | {f.get('errors', '—')} |")
+    w("")
+
+
+def processor_table(w: Any, fig: dict[str, Any]) -> None:
+    """Processors' drain rate next to the warehouse's raw insert rate, and the dedup memory."""
+    w(f"{fig.get('events', 0):,} events in the stream; the warehouse's raw insert rate for the "
+      f"same rows: {_rate(fig.get('raw_insert_per_s'))}.\n")
+    w("| processors | seconds | events/s | stored |")
+    w("|---|---|---|---|")
+    for n in (1, 2):
+        f = fig.get(f"processors_{n}") or {}
+        w(f"| {n} | {f.get('seconds', 0):.1f} | {_rate(f.get('events_per_s'))} | "
+          f"{f.get('stored', '—'):,} |" if f else f"| {n} | — | — | — |")
+    ratio = fig.get("two_over_one")
+    w(f"\nTwo over one: {ratio:.2f}×.\n" if ratio else "")
+    memory = fig.get("dedup_memory") or {}
+    if memory:
+        now, before = memory.get("current_bytes", 0), memory.get("per_event_key_bytes", 0)
+        w(f"Dedup state in Redis per event of the dedup horizon: {now:.1f} bytes (one key per "
+          f"event, as before: {before:.0f} bytes).\n")
 
 
 def _pct(x: float | None) -> str:
