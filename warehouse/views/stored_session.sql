@@ -24,15 +24,8 @@ WITH
           AND event_id IN (SELECT event_id FROM members)
     )
 SELECT
-    j.event_id AS event_id, j.event_name AS event_name, j.channel AS channel,
-    j.timestamp AS timestamp, j.anonymous_id AS anonymous_id, j.user_id AS user_id,
-    j.phone AS phone, j.email AS email, j.sdk_session_id AS sdk_session_id,
-    j.page_path AS page_path, j.page_title AS page_title, j.device_type AS device_type,
-    j.browser AS browser, j.os AS os, j.country AS country, j.city AS city,
-    j.is_bot AS is_bot, j.message_id AS message_id, j.chat_id AS chat_id,
-    j.direction AS direction, j.agent_id AS agent_id, pr.properties AS properties,
-    j.event_key AS event_key, j.session_id AS session_id,
-    j.session_channel AS session_channel, j.journey_key AS journey_key,
-    j.event_key AS person_key, j.person_id AS person_id
+    -- The model's columns but its bookkeeping, as the reference view names them.
+    j.* EXCEPT (project_id, version, deleted), j.event_key AS person_key,
+    pr.properties AS properties
 FROM members AS j
 LEFT JOIN props AS pr ON pr.event_id = j.event_id
