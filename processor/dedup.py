@@ -12,7 +12,9 @@ and checked against Bloom filters of the events stored in the dedup horizon.
 2. A Bloom filter per project and per day of processing (`njia:bloom:{project}:{YYYYMMDD}`,
    Redis bitmap, sized for DEDUP_BLOOM_CAPACITY events at DEDUP_BLOOM_ERROR false positives), for
    the whole dedup horizon (the project's max event age + 2 days): one Lua call per batch tests
-   every won claim against the horizon's filters and adds it to today's.
+   every event against the horizon's filters and adds it to today's, in the claims' round trip
+   (the answer counts for won claims only; a lost claim's event is in a filter already, or
+   adding it costs nothing but a bit more of the false-positive rate).
    - absent from every filter → a new event: insert;
    - maybe present            → the warehouse confirms by (project_id, event_id) — never by
                                 timestamp, which clock-skew correction changes between retries —
@@ -133,11 +135,23 @@ class Dedup:
     def claim(self, requests: Sequence[ClaimRequest], now: float | None = None) -> list[Claim]:
         if not requests:
             return []
+        today = int((time.time() if now is None else now) // DAY)
+        groups: dict[tuple[str, int], list[int]] = {}  # (project, horizon) → request indices
         pipe = self.redis.pipeline(transaction=False)
-        for r in requests:
-            pipe.set(claim_key(r.project_id, r.event_id), r.entry_id, nx=True,
-                     ex=self.claim_seconds)
-        won = pipe.execute()
+        # execute_command: Redis.set's option checks cost more than the command itself here.
+        command, ex = pipe.execute_command, self.claim_seconds
+        for i, r in enumerate(requests):
+            command("SET", claim_key(r.project_id, r.event_id), r.entry_id, "NX", "EX", ex)
+            groups.setdefault((r.project_id, r.ttl_seconds + MARGIN_SECONDS), []).append(i)
+        for (project, horizon), indices in groups.items():
+            self._test_and_add(pipe, project, horizon, today,
+                               [requests[i].event_id for i in indices])
+        replies = pipe.execute()
+        won = replies[:len(requests)]
+        maybe = [False] * len(requests)
+        for indices, flags in zip(groups.values(), replies[len(requests):], strict=True):
+            for i, flag in zip(indices, flags, strict=True):
+                maybe[i] = bool(flag)
         lost = [i for i, ok in enumerate(won) if not ok]
         holders: dict[int, str] = {}
         if lost:
@@ -147,32 +161,23 @@ class Dedup:
             for i, holder in zip(lost, pipe.execute(), strict=True):
                 holders[i] = holder.decode() if isinstance(holder, bytes) else (holder or "")
         out: list[Claim] = []
-        fresh: dict[tuple[str, int], list[int]] = {}  # (project, horizon) → won claims
         for i, r in enumerate(requests):
             if won[i]:
-                out.append(Claim.NEW)
-                fresh.setdefault((r.project_id, r.ttl_seconds + MARGIN_SECONDS), []).append(i)
+                out.append(Claim.MAYBE if maybe[i] else Claim.NEW)
             elif holders.get(i) == r.entry_id:
                 out.append(Claim.REDELIVERY)
             else:
                 out.append(Claim.DUPLICATE)
-        today = int((time.time() if now is None else now) // DAY)
-        for (project, horizon), indices in fresh.items():
-            maybe = self._test_and_add(project, horizon, today,
-                                       [requests[i].event_id for i in indices])
-            for i, flag in zip(indices, maybe, strict=True):
-                if flag:
-                    out[i] = Claim.MAYBE
         return out
 
-    def _test_and_add(self, project: str, horizon: int, today: int,
-                      event_ids: Sequence[str]) -> list[int]:
+    def _test_and_add(self, pipe: redis.client.Pipeline, project: str, horizon: int, today: int,
+                      event_ids: Sequence[str]) -> None:
         days = math.ceil(horizon / DAY) + 1
         keys = [bloom_key(project, today - d) for d in range(days)]
         args: list[Any] = [self.shape.hashes, horizon + 2 * DAY]
         for event_id in event_ids:
             args.extend(offsets(event_id, self.shape))
-        return [int(x) for x in self._bloom(keys=keys, args=args)]
+        self._bloom(keys=keys, args=args, client=pipe)
 
     def release(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Drop claims of events that were not stored (dead-lettered), so a fixed copy can land
