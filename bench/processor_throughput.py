@@ -92,12 +92,12 @@ def drain_with(processes: int, r: Any, env: dict[str, str], logdir: Path, n: int
     procs = [start_program("processor.worker", ["--consumer", f"bench-{processes}-{i}"], env,
                            logdir / f"processor-{processes}-{i}.log") for i in range(processes)]
     spy = None
-    if profile is not None:  # py-spy on the first processor: collapsed stacks
+    if profile is not None:  # py-spy on the first processor: collapsed stacks, waits included
         import subprocess
 
         pyspy = str(Path(sys.executable).parent / "py-spy")
-        spy = subprocess.Popen([pyspy, "record", "--nonblocking", "-r", "200", "-f", "raw",
-                                "-o", str(profile), "-p", str(procs[0].proc.pid)],
+        spy = subprocess.Popen([pyspy, "record", "--nonblocking", "--idle", "-r", "200",
+                                "-f", "raw", "-o", str(profile), "-p", str(procs[0].proc.pid)],
                                stdout=subprocess.DEVNULL,
                                stderr=open(str(profile) + ".log", "wb"))  # noqa: SIM115
     try:

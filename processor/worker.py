@@ -1,10 +1,11 @@
 """The processor: a consumer in the Redis stream's group that stores events in the warehouse.
 
-Loop: read a batch (own pending entries first, then reclaimed ones of dead consumers, then new),
-validate → enrich → claim (exactly-once) → insert → XACK + XDEL. XACK only after the insert
-succeeded; during a warehouse outage the same batch is retried with capped exponential back-off
-while this consumer keeps its entries (re-claiming them so no other consumer takes them over).
-SIGTERM finishes the batch in hand.
+Loop: read a batch (own pending entries first — after a start or an error —, then reclaimed ones
+of dead consumers, then new), validate → enrich → claim (exactly-once) → insert → XACK + XDEL.
+XACK only after the insert succeeded; during a warehouse outage the same batch is retried with
+capped exponential back-off while this consumer keeps its entries (re-claiming them so no other
+consumer takes them over). `run` stores one batch on a thread while it reads, validates and
+enriches the next. SIGTERM finishes the batches in hand.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +56,7 @@ class Entry:
     entry_id: str
     payload: str
     record: EventRecord | None = None
+    row: list[Any] | None = None  # its `events` row, built (and enriched) before the claim
 
 
 def _load_hook(path: str | None) -> Validator | None:
@@ -89,6 +92,12 @@ class Processor:
         self._stop = False
         self._project_cache: dict[str, tuple[float, ProjectSettings]] = {}
         self._last_autoclaim = 0.0
+        # Own pending entries are read after a start or an error (entries of a batch that failed
+        # half-way); otherwise there are none, and reading them would cost a round trip a batch.
+        self._recover = True
+        # Entries read and prepared while the batch before them is being stored: kept from
+        # other consumers during an outage too (see _hold).
+        self._waiting: list[Entry] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
     def stop(self, *_: object) -> None:
@@ -106,25 +115,75 @@ class Processor:
 
     def run(self) -> None:
         self.ensure_group()
+        self._warm_up()
         log.info("processor %s consuming %s", self.consumer, self.settings.stream_key)
-        while not self._stop:
-            try:
-                handled = self.run_once()
-            except redis.RedisError as exc:
-                log.error("redis unavailable: %s; retrying in 1 s", exc)
-                time.sleep(1)
-                continue
-            if handled == 0 and self._stop:
-                break
+        # One batch is stored (claims, insert, identities, ack: mostly waits on Redis and the
+        # warehouse, which release the GIL) on a thread while this one reads, validates and
+        # enriches the next.
+        with ThreadPoolExecutor(1, thread_name_prefix="store") as storer:
+            storing: Future[None] | None = None
+            while not self._stop:
+                try:
+                    batch = self._prepare(self._next_entries(None))
+                    if storing is not None:
+                        self._waiting = batch
+                        storing, done = None, storing
+                        done.result()
+                    self._waiting = []
+                    if batch:
+                        storing = storer.submit(self._finish, batch)
+                except redis.RedisError as exc:
+                    self._recover = True
+                    if storing is not None:
+                        storing, failed = None, storing
+                        self._settle(failed)
+                    log.error("redis unavailable: %s; retrying in 1 s", exc)
+                    time.sleep(1)
+                except BaseException:
+                    self._recover = True
+                    raise
+            if storing is not None:
+                storing.result()
         log.info("processor %s stopped", self.consumer)
+
+    def _settle(self, storing: Future[None]) -> None:
+        """Wait for a batch being stored when the loop failed: its entries must be acknowledged
+        or given up before own pending entries are read again."""
+        try:
+            storing.result()
+        except redis.RedisError as exc:
+            log.error("storing a batch failed: %s; its entries stay pending", exc)
+
+    def _warm_up(self) -> None:
+        """Open the warehouse client and resolve clickhouse-connect's lazy pandas import (~0.7 s
+        at its first insert) before the first read, not while the first batch waits."""
+        from clickhouse_connect.driver import options
+
+        _ = options.pd
+        try:
+            _ = self.client
+        except Outage as exc:
+            log.warning("warehouse not reachable yet: %s", mask_text(exc)[:300])
 
     # --- reading -----------------------------------------------------------------------------
     def run_once(self, block_ms: int | None = None) -> int:
         """Read and handle one batch; returns the number of entries handled."""
-        entries = self._read_own_pending() or self._autoclaim() or self._read_new(block_ms)
-        if entries:
-            self.handle(entries)
+        try:
+            entries = self._next_entries(block_ms)
+            if entries:
+                self.handle(entries)
+        except BaseException:
+            self._recover = True
+            raise
         return len(entries)
+
+    def _next_entries(self, block_ms: int | None) -> list[Entry]:
+        if self._recover:
+            own = self._read_own_pending()
+            if own:
+                return own
+            self._recover = False
+        return self._autoclaim() or self._read_new(block_ms)
 
     def _read_own_pending(self) -> list[Entry]:
         # Entries delivered to this consumer name before a crash (stable name per slot).
@@ -179,6 +238,10 @@ class Processor:
 
     # --- handling ----------------------------------------------------------------------------
     def handle(self, entries: list[Entry]) -> None:
+        self._finish(self._prepare(entries))
+
+    def _prepare(self, entries: list[Entry]) -> list[Entry]:
+        """Validate and enrich; dead-letters invalid entries and returns the valid ones."""
         valid: list[Entry] = []
         unchecked = entries
         if not self.validation_hook:
@@ -199,7 +262,13 @@ class Processor:
                 self._dead_letter(entry, f"invalid event: {_problems(exc)}", "validation")
                 continue
             valid.append(entry)
+        for entry in valid:
+            assert entry.record is not None
+            entry.row = to_row(entry.record, self.enrichers)
+        return valid
 
+    def _finish(self, valid: list[Entry]) -> None:
+        """Store valid entries (retrying through outages), then acknowledge them."""
         delay = 0.5
         while True:
             try:
@@ -216,7 +285,7 @@ class Processor:
                     len(valid),
                     delay,
                 )
-                self._hold(entries, delay)
+                self._hold(valid, delay)
                 delay = min(delay * 2, self.settings.processor_max_backoff_seconds)
 
         for entry, reason in poison:
@@ -265,7 +334,7 @@ class Processor:
             already = self._already_stored(redelivered)
             duplicates += len(already)
             to_insert += [e for e in redelivered if e.entry_id not in already]
-        rows = [to_row(e.record, self.enrichers) for e in to_insert if e.record]
+        rows = [e.row for e in to_insert if e.row is not None]
         result = insert_isolating_poison(self._insert, rows)
         poison = [(to_insert[i], reason) for i, reason in result.poison]
         rejected = {id(e) for e, _ in poison}
@@ -329,7 +398,7 @@ class Processor:
                 self.settings.consumer_group,
                 self.consumer,
                 0,
-                [e.entry_id for e in entries],
+                [e.entry_id for e in [*entries, *self._waiting]],
                 justid=True,
             )
             time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
