@@ -36,16 +36,24 @@ def _json(value: Any) -> str:
 
 
 def query_details(name: str, params: Mapping[str, Any], df: pd.DataFrame, *, key: str) -> None:
-    """The "SQL" expander (query text + bound parameters + CLI line) and a CSV download."""
-    with st.expander("SQL"):
-        prepared = reads.prepare(name, params)
-        st.caption(f"`{name}` — {prepared.query.description}. Values are bound server-side.")
-        st.code(prepared.sql, language="sql")
-        st.code(json.dumps(prepared.bound, indent=2, ensure_ascii=False, default=_json),
-                language="json")
-        st.caption("The same numbers headless:")
-        st.code(cli_command(name, params), language="bash")
-    st.download_button("Download CSV", data=to_csv(df), file_name=f"{name}.csv",
+    """The "SQL" expander (query text + bound parameters + CLI line) and a CSV download.
+
+    Both are lazy. The expander's content is built and sent only while it is open (opening it
+    reruns the page, or the fragment): a closed expander's code blocks would otherwise still be
+    syntax-highlighted by the browser on every load, ~0.4 s of the Overview's ten. The CSV is
+    written when the button is clicked, not on every run.
+    """
+    with st.expander("SQL", key=f"sql_{key}", on_change="rerun") as details:
+        if details.open:
+            prepared = reads.prepare(name, params)
+            st.caption(f"`{name}` — {prepared.query.description}. "
+                       "Values are bound server-side.")
+            st.code(prepared.sql, language="sql")
+            st.code(json.dumps(prepared.bound, indent=2, ensure_ascii=False, default=_json),
+                    language="json")
+            st.caption("The same numbers headless:")
+            st.code(cli_command(name, params), language="bash")
+    st.download_button("Download CSV", data=lambda: to_csv(df), file_name=f"{name}.csv",
                        mime="text/csv", key=f"csv_{key}")
 
 
