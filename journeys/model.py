@@ -9,8 +9,8 @@ One recompute, for one project and a source of events (new arrivals, or a day of
 3. an event whose chain changed (a receipt whose message arrived) gets a `deleted` row under its
    old key, and that key is recomputed too;
 4. the sessions of those chains are re-aggregated by `session_rows.sql`, given their persons,
-   into `journey_sessions`;
-   sessions that no longer exist (two merged by a late event) get `deleted` rows.
+   into `journey_sessions`; sessions that no longer exist (two merged by a late event) get
+   `deleted` rows; the chains' activity rows (`activity.sql`) likewise into `journey_activity`.
 A chain is recomputed whole from `events`, so the result is what the reference views give over
 all events, whatever order events came in. Steps are separate statements: a reader between them
 sees a chain half updated for a moment, never a wrong chain afterwards.
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from clickhouse_connect.driver.client import Client
 
 from warehouse.journey_sql import (
+    activity,
     chains_from_events,
     chains_from_model,
     membership,
@@ -49,6 +50,8 @@ SESSION_COLUMNS = (
     "exit_page", "event_names", "inbound", "outbound", "resolved", "handed_off", "dropped",
     "device_type", "browser", "os", "country", "is_bot", "phone", "anonymous_id", "user_id",
 )
+# journey_activity's key after project_id (activity.sql's grouping).
+ACTIVITY_KEY = ("journey_key", "bucket", "person_id", "channel", "is_bot", "sessioned")
 # What membership.sql reads of an event (the `events` columns it names). Not `properties`: the
 # model never needs them, and reading a JSON column back for every touched chain cost 4× the
 # rest of a pass; queries that show them join `events` (warehouse/views/stored_session.sql).
@@ -186,6 +189,22 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
         "FROM (SELECT * FROM journey_sessions WHERE project_id = {project:String} AND deleted = 0 "
         f"AND version < {{version:UInt64}} AND journey_key IN {_TOUCHED} "
         "AND session_id NOT IN (SELECT session_id FROM journey_sessions "
+        "  WHERE project_id = {project:String} AND version = {version:UInt64}))",
+        parameters=bound)
+    activity_cols = ", ".join(ACTIVITY_KEY + ("events",))
+    client.command(
+        f"INSERT INTO journey_activity (project_id, version, deleted, {activity_cols}) "
+        f"SELECT {{project:String}}, {{version:UInt64}}, 0, {activity_cols} FROM ("
+        + activity("(SELECT * FROM journey_events FINAL WHERE project_id = {project:String} "
+                   f"AND journey_key IN {_TOUCHED} AND deleted = 0)") + ")",
+        parameters=bound)
+    # Activity rows of those chains that no longer exist (a person re-mapped, an event moved).
+    key = ", ".join(ACTIVITY_KEY)
+    client.command(
+        "INSERT INTO journey_activity SELECT * REPLACE ({version:UInt64} AS version, 1 AS deleted) "
+        "FROM (SELECT * FROM journey_activity WHERE project_id = {project:String} AND deleted = 0 "
+        f"AND version < {{version:UInt64}} AND journey_key IN {_TOUCHED} "
+        f"AND ({key}) NOT IN (SELECT {key} FROM journey_activity "
         "  WHERE project_id = {project:String} AND version = {version:UInt64}))",
         parameters=bound)
     written = client.query(

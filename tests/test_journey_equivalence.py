@@ -135,6 +135,29 @@ def membership(stack, project_id: str, view: str) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
+# Daily active people as the reference computes it: over every event's membership (the
+# definition; the named query reads the model's activity rows).
+REFERENCE_DAU = """
+SELECT toDate(timestamp, {tz:String}) AS day, uniqExact(person_id) AS people
+FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')}, timeout_s = 1800, session_timeout_s = 1800)
+WHERE NOT is_bot AND channel IN {channels:Array(String)}
+  AND NOT (channel IN {whatsapp_channels:Array(String)} AND session_id = '')
+GROUP BY day
+ORDER BY day WITH FILL
+    FROM toDate({start:DateTime64(3, 'UTC')}, {tz:String})
+    TO toDate({end:DateTime64(3, 'UTC')}, {tz:String})
+"""
+
+
+def dau(stack, project_id: str, reference: bool) -> list[tuple]:
+    days = {"from": str((BASE - timedelta(days=1)).date()),
+            "to": str((BASE + timedelta(days=2)).date())}
+    prepared = prepare("dau", {"project": project_id, **days}, OPERATOR)
+    sql = REFERENCE_DAU if reference else prepared.sql
+    return stack.ch().query(sql, parameters=dict(prepared.bound)).result_rows
+
+
 def overview(stack, project_id: str, reference: bool) -> list[tuple]:
     """The Overview's named query, on the stored model or on the reference views."""
     prepared = prepare("overview", {"project": project_id, "from": str(BASE.date()),
@@ -164,6 +187,7 @@ def test_stored_model_equals_the_reference(stack, data):
     assert membership(stack, pid, "stored_session_events") == membership(
         stack, pid, "session_events")
     assert overview(stack, pid, reference=False) == overview(stack, pid, reference=True)
+    assert dau(stack, pid, reference=False) == dau(stack, pid, reference=True)
 
     # A rebuild from `events` gives what the incremental path stored.
     from journeys.model import Timeouts
@@ -171,3 +195,4 @@ def test_stored_model_equals_the_reference(stack, data):
 
     rebuild(stack.ch(), pid, Timeouts(1800, 1800))
     assert stored_sessions(stack, pid) == expected
+    assert dau(stack, pid, reference=False) == dau(stack, pid, reference=True)
