@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import pandas as pd
@@ -91,6 +92,40 @@ def load(name: str, params: Mapping[str, Any], *, live: bool = False) -> pd.Data
     except runner.QueryFailed as exc:
         st.error(f"{exc}. The workbench log has the details.")
     st.stop()
+
+
+@dataclass(frozen=True)
+class _LiveReads:
+    params: Frozen
+    latest: pd.DataFrame
+    per_minute: pd.DataFrame
+    read_at: pd.Timestamp  # naive UTC, as the warehouse's instants
+
+
+LIVE_STATE_KEY = "njia_live_reads"
+
+
+def load_live(params: Mapping[str, Any], limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Live feed's two reads, uncached: (events per minute, the latest `limit` events).
+
+    The latest events are read on every call; they are the cheap check of whether anything
+    arrived. Events per minute are read again only when that check could have missed a change:
+    other parameters, other latest events, a new minute (the window slides), or a latest event
+    dated after the last read (not counted yet). Otherwise the previous result is the same
+    one, and the feed's tick costs the warehouse one query instead of two.
+    """
+    latest = load("live_events", {**params, "limit": limit}, live=True)
+    frozen = _freeze(params)
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    last: _LiveReads | None = st.session_state.get(LIVE_STATE_KEY)
+    if (last is not None and last.params == frozen and last.latest.equals(latest)
+            and not last.per_minute.empty
+            and last.per_minute["minute"].iloc[-1] == now.floor("min")
+            and (latest.empty or latest["timestamp"].max() < last.read_at)):
+        return last.per_minute, latest
+    per_minute = load("events_per_minute", params, live=True)
+    st.session_state[LIVE_STATE_KEY] = _LiveReads(frozen, latest, per_minute, now)
+    return per_minute, latest
 
 
 # A page's queries at once: the warehouse's reader pool runs several (embedded: 4 connections).

@@ -11,9 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
-from workbench.reads import load
+from workbench.reads import load_live
 
 REFRESH_SECONDS = 1  # worst case on screen: pipeline latency + 1 s (bench/live_latency.py)
+LATEST = 50  # rows in the table
 CHANNELS = ["all", "web", "whatsapp", "ai"]
 
 f = filters.current()
@@ -33,8 +34,7 @@ paused = controls[2].toggle("Pause", key="live_paused")
 @st.fragment(run_every=None if paused else REFRESH_SECONDS)
 def feed() -> None:
     params = {"project": f.project, "channel": channel, "minutes": minutes}
-    per_minute = load("events_per_minute", params, live=True)
-    latest = load("live_events", {**params, "limit": 50}, live=True)
+    per_minute, latest = load_live(params, LATEST)
     total = int(per_minute["events"].sum()) if not per_minute.empty else 0
     st.caption(f"{formatters.count(total)} events in the window · updated "
                f"{formatters.now_label(f.tz)} ({f.tz_label}) · refreshes every "
@@ -63,7 +63,7 @@ def feed() -> None:
         "bot": latest["is_bot"].astype(bool),
     })
     st.dataframe(shown, hide_index=True, width="stretch", key="live_table")
-    components.query_details("live_events", {**params, "limit": 50}, latest, key="live_events")
+    components.query_details("live_events", {**params, "limit": LATEST}, latest, key="live_events")
 
 
 feed()
