@@ -7,11 +7,17 @@ import json
 import shlex
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+
+# Streamlit's own Altair → Vega-Lite conversion (what st.altair_chart does), so a cached spec
+# draws exactly as the chart would. Private: streamlit is pinned in pyproject.toml, and
+# tests/test_workbench_render.py checks the two paths give the same element.
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from queries.serialize import to_csv
 from workbench import reads
@@ -57,13 +63,47 @@ def query_details(name: str, params: Mapping[str, Any], df: pd.DataFrame, *, key
                        mime="text/csv", key=f"csv_{key}")
 
 
-def chart(df: pd.DataFrame, build: Callable[[pd.DataFrame], alt.Chart], name: str,
-          params: Mapping[str, Any], *, key: str, empty: str) -> None:
-    """A chart from `build(df)`, or the reason it is empty; then its SQL and CSV."""
+Build = Callable[[pd.DataFrame], alt.Chart]
+
+
+def _build_id(build: Build) -> tuple[str, ...] | None:
+    """What `build` draws, as a cache key: a module-level function of charts.py, or a
+    functools.partial of one with its arguments. None for anything else (a lambda may read
+    globals that no key would see): such a chart is built on every run."""
+    func, args, keywords = build, (), {}
+    if isinstance(build, partial):
+        func, args, keywords = build.func, build.args, build.keywords
+    qualname = getattr(func, "__qualname__", "<lambda>")
+    if "<" in qualname:  # <lambda>, <locals>
+        return None
+    return (func.__module__, qualname, repr(args), repr(sorted(keywords.items())))
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _cached_spec(build_id: tuple[str, ...], df: pd.DataFrame, _build: Build) -> dict[str, Any]:
+    return _convert_altair_to_vega_lite_spec(_build(df))
+
+
+def vega_lite_spec(build: Build, df: pd.DataFrame) -> dict[str, Any]:
+    """The Vega-Lite spec (data included) of `build(df)`, built and validated once per chart and
+    frame: Altair's encoding inference and JSON-schema validation cost ~10–20 ms a chart, on
+    every run (the Overview's nine on each load, the Live feed's sparkline every second)."""
+    build_id = _build_id(build)
+    if build_id is None:
+        return _convert_altair_to_vega_lite_spec(build(df))
+    return _cached_spec(build_id, df, build)
+
+
+def chart(df: pd.DataFrame, build: Build, name: str, params: Mapping[str, Any], *, key: str,
+          empty: str) -> None:
+    """A chart from `build(df)`, or the reason it is empty; then its SQL and CSV.
+
+    `build` is a charts.py function, or a functools.partial of one (not a lambda), so that its
+    spec is cached (`vega_lite_spec`)."""
     if df.empty:
         st.info(empty)
     else:
-        st.altair_chart(build(df), width="stretch", key=f"chart_{key}")
+        st.vega_lite_chart(spec=vega_lite_spec(build, df), width="stretch", key=f"chart_{key}")
     query_details(name, params, df, key=key)
 
 

@@ -6,6 +6,8 @@ and the dates, so it can be shared).
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -51,8 +53,8 @@ with right:
     by_page = load("errors_by_page", list_params)
     components.chart(
         by_page,
-        lambda df: charts.ranked_bar_chart(df, "page", "errors", value_title="Errors",
-                                           color=charts.ERROR, extra_tooltip=["sessions:Q"]),
+        partial(charts.ranked_bar_chart, category="page", value="errors",
+                value_title="Errors", color=charts.ERROR, extra_tooltip=["sessions:Q"]),
         "errors_by_page", list_params, key="errors_page", empty="No errors in this range.")
 
 st.subheader("By type and message")

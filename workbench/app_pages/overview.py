@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from workbench import charts, components, filters, formatters
@@ -73,7 +75,7 @@ with left:
 with right:
     st.subheader(f"When sessions start ({f.tz_label})")
     heat = load("activity_heatmap", params)
-    components.chart(heat, lambda df: charts.heatmap_chart(df, tz_label=f.tz_label),
+    components.chart(heat, partial(charts.heatmap_chart, tz_label=f.tz_label),
                      "activity_heatmap", params, key="heatmap",
                      empty="No sessions started in this range.")
 
@@ -83,8 +85,8 @@ with left:
     journeys = load("traffic_by_journey", params)
     components.chart(
         journeys,
-        lambda df: charts.ranked_bar_chart(df, "journey", "sessions", title="Journey",
-                                           extra_tooltip=["conversions:Q", "people:Q"]),
+        partial(charts.ranked_bar_chart, category="journey", value="sessions",
+                title="Journey", extra_tooltip=["conversions:Q", "people:Q"]),
         "traffic_by_journey", params, key="journeys",
         empty="No web sessions in this range (journeys are web pages).")
 with right:
@@ -92,19 +94,19 @@ with right:
     pages = load("top_pages", pages_params)
     components.chart(
         pages,
-        lambda df: charts.ranked_bar_chart(df, "page", "views", value_title="Page views",
-                                           extra_tooltip=["sessions:Q", "people:Q"]),
+        partial(charts.ranked_bar_chart, category="page", value="views",
+                value_title="Page views", extra_tooltip=["sessions:Q", "people:Q"]),
         "top_pages", pages_params, key="pages", empty="No page views in this range.")
 
 st.subheader("Devices, browsers and systems (web sessions)")
 device_col, browser_col, os_col = st.columns(3, gap="large")
 for column, by, title, build in [
-    (device_col, "device_type", "Device", lambda df: charts.donut_chart(
-        df, "key", "sessions", title="Device")),
-    (browser_col, "browser", "Browser", lambda df: charts.ranked_bar_chart(
-        df, "key", "sessions", title="Browser")),
-    (os_col, "os", "Operating system", lambda df: charts.ranked_bar_chart(
-        df, "key", "sessions", title="OS")),
+    (device_col, "device_type", "Device", partial(
+        charts.donut_chart, category="key", value="sessions", title="Device")),
+    (browser_col, "browser", "Browser", partial(
+        charts.ranked_bar_chart, category="key", value="sessions", title="Browser")),
+    (os_col, "os", "Operating system", partial(
+        charts.ranked_bar_chart, category="key", value="sessions", title="OS")),
 ]:
     with column:
         st.markdown(f"**{title}**")
@@ -125,6 +127,6 @@ with right:
     countries = load("breakdown", country_params)
     components.chart(
         countries,
-        lambda df: charts.ranked_bar_chart(df, "key", "sessions", title="Country",
-                                           extra_tooltip=["people:Q"]),
+        partial(charts.ranked_bar_chart, category="key", value="sessions", title="Country",
+                extra_tooltip=["people:Q"]),
         "breakdown", country_params, key="countries", empty="No sessions in this range.")
