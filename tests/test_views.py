@@ -111,3 +111,21 @@ def test_a_dropped_view_is_recreated(stack):
     migrate(url)
     new_client(url).command("DROP VIEW sessions")
     assert migrate(url) == ["views/sessions.sql"]
+
+
+def test_a_view_whose_file_was_deleted_is_dropped(stack, tmp_path):
+    """Views are code: one whose file is gone is dropped by the next migrate (and one that comes
+    back is created again)."""
+    from warehouse.client import new_client
+
+    url = _installation(stack)
+    migrate(url)
+    client = new_client(url)
+    views = tmp_path / "views"
+    shutil.copytree(VIEWS_DIR, views)
+    (views / "stored_errors.sql").unlink()
+
+    assert migrate(url, views_dir=views) == ["views/stored_errors.sql (dropped)"]
+    assert "stored_errors" not in {r[0] for r in client.query("SHOW TABLES").result_rows}
+    assert migrate(url, views_dir=views) == []
+    assert migrate(url) == ["views/stored_errors.sql"]

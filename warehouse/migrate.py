@@ -103,7 +103,8 @@ def apply_migrations(client: Client) -> list[str]:
 
 
 def apply_views(client: Client, views_dir: Path = VIEWS_DIR) -> list[str]:
-    """(Re-)create each view whose file's hash differs from the one recorded, or that is gone."""
+    """(Re-)create each view whose file's hash differs from the one recorded, or that is gone;
+    drop each view this module created whose file was deleted."""
     client.command(
         "CREATE TABLE IF NOT EXISTS njia_views (name String, hash String, "
         "applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
@@ -125,6 +126,16 @@ def apply_views(client: Client, views_dir: Path = VIEWS_DIR) -> list[str]:
         client.insert("njia_views", [[path.stem, digest]], column_names=["name", "hash"])
         log.info("applied view %s (%s)", path.stem, digest[:12])
         applied.append(f"views/{path.name}")
+    # A view whose file was deleted is dropped (views are code: none outlives its file). Only
+    # views this module created (recorded in njia_views) are candidates.
+    kept = {path.stem for path in view_files(views_dir)}
+    for name in sorted(set(recorded) - kept):
+        if recorded[name] == "":
+            continue  # dropped earlier
+        client.command("DROP VIEW IF EXISTS {name:Identifier}", parameters={"name": name})
+        client.insert("njia_views", [[name, ""]], column_names=["name", "hash"])
+        log.info("dropped view %s (its file is gone)", name)
+        applied.append(f"views/{name}.sql (dropped)")
     return applied
 
 

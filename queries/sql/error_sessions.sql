@@ -8,9 +8,9 @@ WITH
             any(journey_key) AS journey_key,
             min(timestamp) AS first_error,
             count() AS errors,
-            arraySort(groupUniqArray(toString(properties.error_type))) AS error_types
-        FROM stored_named_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                                   end = {end:DateTime64(3, 'UTC')}, names = ['app_error'])
+            arraySort(groupUniqArray(error_type)) AS error_types
+        FROM stored_errors(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                                   end = {end:DateTime64(3, 'UTC')})
         WHERE event_name = 'app_error' AND NOT is_bot AND session_id != ''
         GROUP BY session_id
         ORDER BY first_error DESC, session_id

@@ -1,14 +1,14 @@
 -- `app_error` events by error type and message: how often, how many sessions and people, when
 -- last seen.
 SELECT
-    toString(properties.error_type) AS error_type,
-    toString(properties.message) AS message,
+    error_type AS error_type,
+    message AS message,
     count() AS errors,
     uniqExactIf(session_id, session_id != '') AS sessions,
     uniqExact(person_id) AS people,
     max(timestamp) AS last_seen
-FROM stored_named_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                    end = {end:DateTime64(3, 'UTC')}, names = ['app_error'])
+FROM stored_errors(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')})
 WHERE event_name = 'app_error' AND NOT is_bot
   AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
 GROUP BY error_type, message

@@ -5,11 +5,11 @@ WITH
     errors AS (
         SELECT
             count() AS errors,
-            uniqExact(toString(properties.error_type)) AS error_types,
+            uniqExact(error_type) AS error_types,
             uniqExactIf(session_id, session_id != '') AS affected_sessions,
             uniqExact(person_id) AS affected_people
-        FROM stored_named_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
-                                   end = {end:DateTime64(3, 'UTC')}, names = ['app_error'])
+        FROM stored_errors(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                                   end = {end:DateTime64(3, 'UTC')})
         WHERE event_name = 'app_error' AND NOT is_bot
     ),
     web AS (

@@ -10,7 +10,7 @@ SELECT
     countIf(kind = 2) AS people
 FROM (
     SELECT page_path AS page, pair.1 AS kind, pair.2 AS id, count() AS n
-    FROM stored_members(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+    FROM stored_by_name(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
                         end = {end:DateTime64(3, 'UTC')}, names = ['page_view'])
     ARRAY JOIN [(0, ''), (1, session_id), (2, person_id)] AS pair
     WHERE timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}

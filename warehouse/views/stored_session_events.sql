@@ -1,7 +1,7 @@
 -- stored_session_events(project, start, end): the stored model's membership — the project's
 -- events in [start, end) with their session ('' for none) and person, as kept by the model
 -- worker (journeys/) in journey_events; the same columns and values as the reference view
--- session_events. Events' properties are not in the model: stored_named_events and
+-- session_events. Events' properties are not in the model: stored_errors and
 -- stored_session join them from `events`. The person is stored with each event and repaired
 -- by the model worker when a merge changes it (journeys/model.py).
 --

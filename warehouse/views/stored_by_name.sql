@@ -1,11 +1,11 @@
--- stored_members(project, start, end, names): the stored model's membership rows of the events
+-- stored_by_name(project, start, end, names): the stored model's membership rows of the events
 -- named in `names` in [start, end), with stored_session_events' columns — for
 -- queries that read a few kinds of events (errors, page views). The name filter runs before
 -- versions are resolved (a row's name never changes between its versions, so the newest
 -- version of each event is still among the rows kept), which reads 1 % of the rows for
 -- `app_error` instead of merging all of them; the newest live version of each event is its
--- current state (journeys/model.py writes one per event it touches). stored_named_events adds
--- the events' properties.
+-- current state (journeys/model.py writes one per event it touches). stored_errors adds the
+-- error events' properties.
 --
 -- A view is code: `njia migrate` (and every start) re-creates it when this file changed.
 SELECT
