@@ -16,7 +16,10 @@ FROM (
     WHERE project_id = {project:String}
       AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
       AND event_name IN {names:Array(String)}
-    ORDER BY version DESC, deleted ASC
+    -- Newest version first within each event (an event's rows all share its timestamp), in
+    -- timestamp order: the projection by name is read in that order, so only rows of equal
+    -- timestamps are sorted (2.4 M page views at 10 M events: 0.70 → 0.54 s).
+    ORDER BY timestamp, event_id, version DESC, deleted ASC
     LIMIT 1 BY event_id
 ) AS j
 WHERE j.deleted = 0
