@@ -249,7 +249,8 @@ def _at_least(measured: float | None, target: float, unit: str = "") -> str:
 def ingestion_targets(ingestion: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(target, measured, verdict) rows for the ingestion targets."""
     rows: list[tuple[str, str, str]] = []
-    collector = (ingestion.get("Collector throughput") or {}).get("sizes", {}).get("50")
+    sizes = (ingestion.get("Collector throughput") or {}).get("sizes", {})
+    collector = sizes.get(50) or sizes.get("50")  # an int in the run, a string once kept
     if collector:
         rate, p99 = collector.get("events_per_s"), (collector.get("p99_ms") or 0) / 1000
         rows.append(("one collector, 50-event batches ≥ 30,000 events/s", _rate(rate),
