@@ -157,15 +157,17 @@ async def _drive(url: str, key: str, bodies: list[bytes], seconds: float,
     }
 
 
-async def _xadd_ceiling(redis_url: str, stream: str, entries: list[list[str]], seconds: float,
-                        concurrency: int, script: bool = False) -> float:
-    """Stream writes/s: one pipeline of a batch's entries per round trip, `concurrency` at once
-    (or, with `script`, the collector's own enqueue: one EVALSHA of XADDs per batch)."""
+async def _xadd_ceiling(redis_url: str, base: str, project_id: str, entries: list[list[str]],
+                        seconds: float, concurrency: int, script: bool = False) -> float:
+    """Stream writes/s into the project's stream: one pipeline of a batch's entries per round
+    trip, `concurrency` at once (or, with `script`, the collector's own enqueue: one EVALSHA of
+    XADDs per batch)."""
     import redis.asyncio as aioredis
 
+    from contract.stream import enqueue_payloads, project_stream
+
     client = aioredis.Redis.from_url(redis_url, max_connections=concurrency + 2)
-    if script:
-        from contract.stream import enqueue_payloads
+    stream = project_stream(base, project_id)
     written = 0
     deadline = time.perf_counter() + seconds
     start = time.perf_counter()
@@ -177,7 +179,7 @@ async def _xadd_ceiling(redis_url: str, stream: str, entries: list[list[str]], s
             batch = entries[i % len(entries)]
             i += concurrency
             if script:
-                await enqueue_payloads(client, stream, batch)
+                await enqueue_payloads(client, base, project_id, batch)
                 written += len(batch)
                 continue
             async with client.pipeline(transaction=False) as pipe:
@@ -263,8 +265,11 @@ def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DE
         migrate_metadata()
         project = create_project("bench")
         key = project["write_key"]
+        from contract.stream import project_stream
+
         settings = get_settings()
-        stream = settings.stream_key
+        # The collector writes the project's events into the project's stream.
+        stream = project_stream(settings.stream_key, project["project_id"])
 
         port = free_port()
         log = base / "collector.log"
@@ -308,15 +313,15 @@ def main(seconds: float = 8.0, concurrency: int = 8, sizes: tuple[int, ...] = DE
             stored = r.xlen(stream)
             r.delete(stream)
             entries = _entries(bodies[: max(1, min(len(bodies), 2000 // size))], "bench")
-            ceiling = asyncio.run(_xadd_ceiling(redis_url, stream + ":ceiling", entries,
-                                                min(seconds, 3.0), concurrency))
-            r.delete(stream + ":ceiling")
-            try:
-                scripted = asyncio.run(_xadd_ceiling(redis_url, stream + ":ceiling", entries,
-                                                     min(seconds, 3.0), concurrency, script=True))
-            except ImportError:  # a checkout without it
-                scripted = float("nan")
-            r.delete(stream + ":ceiling")
+            # Into a stream of its own (project "ceiling"), like the collector's.
+            ceiling_stream = project_stream(settings.stream_key, "ceiling")
+            ceiling = asyncio.run(_xadd_ceiling(redis_url, settings.stream_key, "ceiling",
+                                                entries, min(seconds, 3.0), concurrency))
+            r.delete(ceiling_stream)
+            scripted = asyncio.run(_xadd_ceiling(redis_url, settings.stream_key, "ceiling",
+                                                 entries, min(seconds, 3.0), concurrency,
+                                                 script=True))
+            r.delete(ceiling_stream)
             res["stored"] = stored
             res["xadd_ceiling_per_s"] = ceiling
             res["xadd_script_ceiling_per_s"] = scripted

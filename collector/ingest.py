@@ -153,7 +153,7 @@ async def accept(request: web.Request, outcome: Admission, source: str) -> web.R
         metrics.rejected.labels(item.pop("reason")).inc()
     try:
         await enqueue_payloads(request.app["redis"], request.app["settings"].stream_key,
-                               outcome.entries)
+                               outcome.project_id, outcome.entries)
     except (aioredis.RedisError, OSError) as exc:
         log.error(
             "cannot enqueue %d events for project %s: %s",

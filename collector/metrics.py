@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from contract.metrics import PROCESSOR_COUNTERS_KEY, REFUSAL_REASONS, REFUSED_COUNTER_PREFIX
+from contract.stream import registry, streams
 
 log = logging.getLogger("njia.collector")
 
@@ -80,14 +81,17 @@ async def _pipeline_families(
         field = f"{REFUSED_COUNTER_PREFIX}{reason}".encode()
         refused.add_metric([reason], float(counters.get(field, 0) or 0))
     families.append(refused)
-    length = await redis.xlen(stream) if await redis.exists(stream) else 0
-    pending = 0
-    if length or await redis.exists(stream):
+    # Over every project's stream and the base stream (contract/stream.py).
+    length = pending = 0
+    for name in streams(stream, await redis.smembers(registry(stream))):
+        if not await redis.exists(name):
+            continue
+        length += await redis.xlen(name)
         try:
-            summary = await redis.xpending(stream, group)
-            pending = int(summary.get("pending", 0)) if isinstance(summary, dict) else 0
+            summary = await redis.xpending(name, group)
+            pending += int(summary.get("pending", 0)) if isinstance(summary, dict) else 0
         except aioredis.ResponseError:
-            pending = 0
+            pass  # no group on it yet: nothing delivered
     # The processor deletes entries once stored, so the stream holds exactly the entries not
     # yet delivered plus those delivered but unacknowledged: lag = length − pending.
     lag = GaugeMetricFamily("njia_stream_lag", "Stream entries not yet delivered to a processor")

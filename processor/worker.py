@@ -1,5 +1,7 @@
-"""The processor: a consumer in the Redis stream's group that stores events in the warehouse.
+"""The processor: a consumer in the Redis streams' group that stores events in the warehouse.
 
+It reads every project's stream (contract/stream.py) in one XREADGROUP, up to a share of the
+batch from each, so one project's backlog never holds another project's events back.
 Loop: read a batch (own pending entries first — after a start or an error —, then reclaimed ones
 of dead consumers, then new), validate → enrich → claim (exactly-once) → insert → XACK + XDEL.
 XACK only after the insert succeeded; during a warehouse outage the same batch is retried with
@@ -33,7 +35,7 @@ from config.settings import Settings, get_settings
 from contract.masking import mask_text
 from contract.metrics import PROCESSOR_COUNTERS_KEY, REFUSED_COUNTER_PREFIX
 from contract.record import EventRecord
-from contract.stream import FIELD
+from contract.stream import FIELD, registry, streams
 from metadata.projects import ProjectSettings, get_project
 from processor import dedup, identity
 from processor.deadletter import dead_letter
@@ -49,12 +51,17 @@ Validator = Callable[[EventRecord], None]
 # One validation over the whole batch (a JSON array of the entries' payloads) is ~2× faster than
 # one per entry; a batch with an invalid entry falls back to one per entry.
 _BATCH = TypeAdapter(list[EventRecord])
+# How often the list of project streams is read again (a new project's first events wait at
+# most this long), and the least a stream may take of one read.
+STREAMS_REFRESH_SECONDS = 2.0
+MIN_SHARE = 100
 
 
 @dataclass
 class Entry:
     entry_id: str
     payload: str
+    stream: str
     record: EventRecord | None = None
     row: list[Any] | None = None  # its `events` row, built (and enriched) before the claim
 
@@ -92,6 +99,9 @@ class Processor:
         self._stop = False
         self._project_cache: dict[str, tuple[float, ProjectSettings]] = {}
         self._last_autoclaim = 0.0
+        # The streams read (the base stream and each project's), re-listed every few seconds.
+        self._streams: list[str] = []
+        self._streams_at = 0.0
         # Own pending entries are read after a start or an error (entries of a batch that failed
         # half-way); otherwise there are none, and reading them would cost a round trip a batch.
         self._recover = True
@@ -104,19 +114,35 @@ class Processor:
         log.info("stop requested: finishing the batch in hand")
         self._stop = True
 
-    def ensure_group(self) -> None:
+    def ensure_group(self, stream: str | None = None) -> None:
         try:
             self.redis.xgroup_create(
-                self.settings.stream_key, self.settings.consumer_group, id="0", mkstream=True
+                stream or self.settings.stream_key, self.settings.consumer_group, id="0",
+                mkstream=True
             )
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
 
+    def streams(self) -> list[str]:
+        """The streams to read: the base stream and every project's (re-listed every
+        STREAMS_REFRESH_SECONDS; a new one gets the consumer group)."""
+        now = time.monotonic()
+        if self._streams and now - self._streams_at < STREAMS_REFRESH_SECONDS:
+            return self._streams
+        base = self.settings.stream_key
+        found = streams(base, self.redis.smembers(registry(base)))
+        for stream in found:
+            if stream not in self._streams:
+                self.ensure_group(stream)
+        self._streams, self._streams_at = found, now
+        return found
+
     def run(self) -> None:
         self.ensure_group()
         self._warm_up()
-        log.info("processor %s consuming %s", self.consumer, self.settings.stream_key)
+        log.info("processor %s consuming %s and its project streams", self.consumer,
+                 self.settings.stream_key)
         # One batch is stored (claims, insert, identities, ack: mostly waits on Redis and the
         # warehouse, which release the GIL) on a thread while this one reads, validates and
         # enriches the next.
@@ -195,20 +221,30 @@ class Processor:
         )
 
     def _read(self, start: str, block_ms: int | None) -> list[Entry]:
-        response = self.redis.xreadgroup(
-            self.settings.consumer_group,
-            self.consumer,
-            {self.settings.stream_key: start},
-            count=self.settings.processor_batch_size,
-            block=block_ms,
-        )
+        names = self.streams()
+        # COUNT applies per stream: each project gets its share of a batch in every read.
+        share = max(MIN_SHARE, self.settings.processor_batch_size // len(names))
+        try:
+            response = self.redis.xreadgroup(
+                self.settings.consumer_group,
+                self.consumer,
+                dict.fromkeys(names, start),
+                count=share,
+                block=block_ms,
+            )
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # A stream was deleted (and its group with it): list and set up the streams again.
+            self._streams = []
+            return []
         entries, gone = [], []
-        for _stream, items in response or []:
+        for stream, items in response or []:
+            name = stream.decode() if isinstance(stream, bytes) else str(stream)
             for entry_id, fields in items:
-                if not fields:  # deleted while still pending: nothing left to store
-                    gone.append(entry_id)
-                    continue
-                entries.append(_entry(entry_id, fields))
+                entry = _entry(entry_id, fields or {}, name)
+                # Deleted while still pending: nothing left to store.
+                (entries if fields else gone).append(entry)
         if gone:
             self._ack(gone)
         return entries
@@ -218,16 +254,20 @@ class Processor:
         if now - self._last_autoclaim < 5:
             return []
         self._last_autoclaim = now
-        result = self.redis.xautoclaim(
-            self.settings.stream_key,
-            self.settings.consumer_group,
-            self.consumer,
-            min_idle_time=self.settings.processor_claim_idle_ms,
-            start_id="0-0",
-            count=self.settings.processor_batch_size,
-        )
-        items = result[1] if result else []
-        entries = [_entry(i, f) for i, f in items if f]
+        entries: list[Entry] = []
+        for stream in self.streams():
+            result = self.redis.xautoclaim(
+                stream,
+                self.settings.consumer_group,
+                self.consumer,
+                min_idle_time=self.settings.processor_claim_idle_ms,
+                start_id="0-0",
+                count=self.settings.processor_batch_size - len(entries),
+            )
+            items = result[1] if result else []
+            entries += [_entry(i, f, stream) for i, f in items if f]
+            if len(entries) >= self.settings.processor_batch_size:
+                break
         if entries:
             log.info(
                 "reclaimed %d entries idle > %d ms",
@@ -294,7 +334,7 @@ class Processor:
             self.dedup.release(
                 [(e.record.project_id, str(e.record.event_id)) for e, _ in poison if e.record],
             )
-        self._ack([e.entry_id for e in valid])
+        self._ack(valid)
         self._count_many({"inserted": stored, "duplicates": duplicates, "batches": 1,
                           **{f"{REFUSED_COUNTER_PREFIX}{reason}": n
                              for reason, n in self._refused_links.items()}})
@@ -393,23 +433,19 @@ class Processor:
         deadline = time.monotonic() + seconds * (0.8 + 0.4 * random.random())
         while time.monotonic() < deadline and not self._stop:
             # Resetting their idle time keeps XAUTOCLAIM of other consumers away from them.
-            self.redis.xclaim(
-                self.settings.stream_key,
-                self.settings.consumer_group,
-                self.consumer,
-                0,
-                [e.entry_id for e in [*entries, *self._waiting]],
-                justid=True,
-            )
+            for stream, ids in _by_stream([*entries, *self._waiting]).items():
+                self.redis.xclaim(stream, self.settings.consumer_group, self.consumer, 0, ids,
+                                  justid=True)
             time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
 
-    def _ack(self, ids: list[str]) -> None:
-        if not ids:
+    def _ack(self, entries: Sequence[Entry]) -> None:
+        if not entries:
             return
         pipe = self.redis.pipeline(transaction=True)
-        pipe.xack(self.settings.stream_key, self.settings.consumer_group, *ids)
-        # Stored entries leave the stream; unprocessed ones are never trimmed.
-        pipe.xdel(self.settings.stream_key, *ids)
+        for stream, ids in _by_stream(entries).items():
+            pipe.xack(stream, self.settings.consumer_group, *ids)
+            # Stored entries leave the stream; unprocessed ones are never trimmed.
+            pipe.xdel(stream, *ids)
         pipe.execute()
 
     def _dead_letter(self, entry: Entry, reason: str, stage: str) -> None:
@@ -417,7 +453,7 @@ class Processor:
         log.warning("dead-lettering entry %s (%s): %s", entry.entry_id, stage,
                     mask_text(reason)[:300])
         dead_letter(self.redis, entry.payload, reason, entry.entry_id, stage)
-        self._ack([entry.entry_id])
+        self._ack([entry])
         self._count("dead_lettered", 1)
 
     def _project(self, project_id: str) -> ProjectSettings:
@@ -452,10 +488,17 @@ def _problems(exc: ValueError) -> str:
     )
 
 
-def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
+def _entry(entry_id: Any, fields: dict[Any, Any], stream: str) -> Entry:
     eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
     raw = fields.get(FIELD.encode(), fields.get(FIELD, b""))
-    return Entry(eid, raw.decode() if isinstance(raw, bytes) else str(raw))
+    return Entry(eid, raw.decode() if isinstance(raw, bytes) else str(raw), stream)
+
+
+def _by_stream(entries: Sequence[Entry]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for entry in entries:
+        out.setdefault(entry.stream, []).append(entry.entry_id)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:

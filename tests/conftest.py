@@ -73,16 +73,14 @@ class Stack:
     def drain(self, processor: Any = None, timeout: float = 30.0) -> None:
         """Run a processor in-process until the stream has nothing left to store, then bring
         the journey model up to date (as the stack's model worker would)."""
-        from config.settings import get_settings
 
         processor = processor or self.processor()
         processor.ensure_group()
-        settings = get_settings()
         r = self.redis.client()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             handled = processor.run_once(block_ms=50)
-            if handled == 0 and r.xlen(settings.stream_key) == 0:
+            if handled == 0 and not any(r.xlen(s) for s in processor.streams()):
                 self.update_model()
                 return
         raise TimeoutError("stream not drained")

@@ -65,12 +65,14 @@ def test_crash_between_insert_and_ack_counts_once(stack):
     assert stack.count(p["project_id"]) == 30  # inserted, never acknowledged
     r = stack.redis.client()
     from config.settings import get_settings
+    from contract.stream import project_stream
 
     s = get_settings()
-    assert r.xpending(s.stream_key, s.consumer_group)["pending"] == 30
+    stream = project_stream(s.stream_key, p["project_id"])
+    assert r.xpending(stream, s.consumer_group)["pending"] == 30
     restarted = stack.processor(consumer="crashy")  # same slot name after restart
     restarted.run_once(block_ms=100)
-    assert r.xpending(s.stream_key, s.consumer_group)["pending"] == 0
+    assert r.xpending(stream, s.consumer_group)["pending"] == 0
     assert stack.count(p["project_id"]) == 30
 
 

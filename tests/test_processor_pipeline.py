@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from contract.stream import project_stream
 from tests.conftest import make_event
 
 
@@ -25,9 +26,10 @@ def test_run_stores_every_batch_once_and_leaves_nothing_pending(stack, monkeypat
         worker = threading.Thread(target=processor.run, daemon=True)
         worker.start()
         s = get_settings()
+        stream = project_stream(s.stream_key, p["project_id"])
         r = stack.redis.client()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and r.xlen(s.stream_key):
+        while time.monotonic() < deadline and r.xlen(stream):
             time.sleep(0.05)
         processor.stop()
         worker.join(30)
@@ -35,8 +37,8 @@ def test_run_stores_every_batch_once_and_leaves_nothing_pending(stack, monkeypat
     finally:
         monkeypatch.delenv("PROCESSOR_BATCH_SIZE")
         get_settings.cache_clear()
-    assert r.xlen(s.stream_key) == 0
-    assert r.xpending(s.stream_key, s.consumer_group)["pending"] == 0
+    assert r.xlen(stream) == 0
+    assert r.xpending(stream, s.consumer_group)["pending"] == 0
     assert stack.count(p["project_id"]) == 90
 
 
@@ -59,7 +61,8 @@ def test_hold_keeps_the_waiting_batch_too(stack):  # noqa: ANN001
     r = stack.redis.client()
     idle = {(e["message_id"].decode() if isinstance(e["message_id"], bytes) else e["message_id"]):
             e["time_since_delivered"]
-            for e in r.xpending_range(s.stream_key, s.consumer_group, "-", "+", 100,
+            for e in r.xpending_range(project_stream(s.stream_key, p["project_id"]),
+                                      s.consumer_group, "-", "+", 100,
                                       consumername="holder")}
     assert all(idle[e.entry_id] < 300 for e in entries)
     processor._waiting = []
@@ -75,3 +78,29 @@ def _quiet_stream(stack):  # noqa: ANN001
     while processor.run_once(block_ms=50):
         pass
     yield
+
+
+def test_a_backlog_in_one_project_does_not_hold_another_projects_events_back(stack, monkeypatch):
+    """Each project has its own stream and a read takes a share from each: events of a project
+    sent after another project's backlog are in the very first batch."""
+    from config.settings import get_settings
+
+    big, small = stack.project(), stack.project()
+    for _ in range(4):
+        stack.post("/v1/capture", {"batch": [make_event() for _ in range(250)]}, big["write_key"])
+    stack.post("/v1/capture", {"batch": [make_event() for _ in range(5)]}, small["write_key"])
+    monkeypatch.setenv("PROCESSOR_BATCH_SIZE", "200")
+    get_settings.cache_clear()
+    try:
+        processor = stack.processor(consumer="fair")
+        first = processor._read_new(100)
+        projects = [e.stream.rsplit(":", 1)[1] for e in first]
+        assert projects.count(small["project_id"]) == 5
+        assert projects.count(big["project_id"]) < 1000  # the backlog is read in shares
+        processor.handle(first)
+        stack.drain(processor)
+    finally:
+        monkeypatch.delenv("PROCESSOR_BATCH_SIZE")
+        get_settings.cache_clear()
+    assert stack.count(small["project_id"]) == 5
+    assert stack.count(big["project_id"]) == 1000
