@@ -218,22 +218,39 @@ def render(machine: dict[str, Any], results: dict[str, dict[str, Any]],
     for target, measured, verdict in ingestion_targets(ingestion):
         w(f"| — | {target} | {measured} | {verdict} |")
     w("")
-    w("Where they are missed, why (the 10 M dataset, parts timed alone with the stack idle): "
-      "persons are stored with the model's rows and repaired when a merge re-maps an "
-      "identifier, so no query joins `person_map` any more; what is left is the rows a query "
-      "must read to stay exact. Session-level numbers (KPIs, breakdowns, traffic by journey, "
-      "the Sessions list, the duration histogram) read the ~0.94 M stored sessions of 30 days. "
-      "Event-level numbers read events: daily active people counts distinct persons per day "
-      "over every event of the range (~10 M rows under FINAL); top pages counts distinct "
-      "sessions and people per page over ~2.4 M page views (one grouping pass over "
-      "(page, kind, id), half the time of a uniqExact set per page); the error queries read "
-      "the model's rows of `app_error` events, 1 % of the rows but spread over every granule "
-      "of `journey_events` (sorted by chain), so most granules are read. What would close "
-      "it: rollups kept by the model worker the way it keeps sessions (a chain's rows replaced "
-      "whole on recompute) — per (person, day, channel), so daily active people reads ~1 M rows "
-      "instead of 10 M (the same table is what issue 11's retention needs), and per (page, "
-      "session, person) for top pages; the error events' session and person in a table or "
-      "projection sorted by event name, so 1 % of the rows is 1 % of the granules.\n")
+    w("Where they are missed, why, and what would close it (parts timed alone on this machine "
+      "with the stack idle, 2026-12-02):\n")
+    w("- **top_pages** (10 M: 2.4 M page views). Persons and sessions are stored with the "
+      "model's rows, so no query joins `person_map`; what is left is exactness itself: the "
+      "distinct sessions and people per page are ~2 M distinct (page, session) and (page, "
+      "person) pairs, so no exact rollup has fewer rows to read. The read resolves each "
+      "event's newest version (~0.55 s: a sort of 2.4 M rows by event) and groups ~5 M "
+      "(page, kind, id) keys (~0.8 s). What would close it: integer person and session ids in "
+      "the model (grouping 8-byte keys instead of strings), and partitions the worker no "
+      "longer writes merged once so settled days are read without resolving versions.")
+    w("- **Overview cold**: its ten queries run four at a time on two cores (the sum of their "
+      "medians is in the Overview table), top_pages alone is most of it at 10 M, and a full "
+      "page load of Streamlit's frontend in headless Chromium costs ~1 s here even with no "
+      "chart. What would close it: top_pages as above.")
+    w("- **Overview warm at 1 M** (target 0.5 s): every result is cached; the time is the "
+      "browser loading Streamlit's frontend (~1 s on this machine for a page with no data) "
+      "and drawing nine Vega charts. What would close it: measuring an in-app page switch "
+      "instead of a full reload, or fewer elements.")
+    w("- **session_timeline and error_sessions at 1 M** (targets 50 / 150 ms): opening a "
+      "session is three index lookups in a row (its row in `journey_sessions` by bloom index, "
+      "its chain in `journey_events` by primary key, its properties in `events`), each a few "
+      "tens of ms whatever the size. What would close it: the session's chain key and start "
+      "carried in the link that opens it, so the first lookup goes.")
+    w("- **One processor ≥ 20 000 events/s**: CPU. The stack spends ~200 µs of CPU per event "
+      "(processor ~80, Redis ~50 — mostly the Bloom filter script's 10 GETBIT + 10 SETBIT — "
+      "and the warehouse ~45–60 parsing the JSON columns) on two shared cores, a ceiling near "
+      "10 000 events/s here (profile in the processor's commits, `bench/processor_throughput.py "
+      "--profile`). What would close it: a blocked Bloom filter (one BITFIELD per event), "
+      "properties stored as a string parsed when read, and a cheaper validation path.")
+    w("- **Warehouse RSS at 10 M**: under 2 GiB loading the Overview, above it while every "
+      "named query runs in turn (top_pages' grouping) and while the model worker recomputes "
+      "under ingestion. What would close it: top_pages as above, and a memory cap with "
+      "external aggregation on the worker's statements.\n")
     return "\n".join(out)
 
 
