@@ -137,9 +137,10 @@ def prefetch(requests: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
     cached instead of running one after another. Access is checked first, as by `load`; a
     failure is left for that `load` to show."""
     who = principal()
-    for _name, params in requests:
+    # A page's queries read one project: check each project once, not once per query.
+    for project in dict.fromkeys(str(params.get("project", "")) for _name, params in requests):
         try:
-            runner.authorize(who, str(params.get("project", "")))
+            runner.authorize(who, project)
         except AccessDenied as exc:
             refused(exc)
     ctx = get_script_run_ctx()
