@@ -10,7 +10,7 @@ One recompute, for one project and a source of events (new arrivals, or a day of
    old key, and that key is recomputed too;
 4. the sessions of those chains are re-aggregated by `session_rows.sql`, given their persons,
    into `journey_sessions`; sessions that no longer exist (two merged by a late event) get
-   `deleted` rows; the chains' activity rows (`activity.sql`) likewise into `journey_activity`.
+   `deleted` rows; the chains' rollups (`ROLLUPS`: activity per 15 minutes, page views) likewise.
 A chain is recomputed whole from `events`, so the result is what the reference views give over
 all events, whatever order events came in. Steps are separate statements: a reader between them
 sees a chain half updated for a moment, never a wrong chain afterwards.
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from clickhouse_connect.driver.client import Client
 
 from warehouse.journey_sql import (
-    activity,
     chains_from_events,
     chains_from_model,
     membership,
     person,
+    render,
     session_rows,
     touched,
 )
@@ -50,8 +50,26 @@ SESSION_COLUMNS = (
     "exit_page", "event_names", "inbound", "outbound", "resolved", "handed_off", "dropped",
     "device_type", "browser", "os", "country", "is_bot", "phone", "anonymous_id", "user_id",
 )
-# journey_activity's key after project_id (activity.sql's grouping).
-ACTIVITY_KEY = ("journey_key", "bucket", "person_id", "channel", "is_bot", "sessioned")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A table of the chains' rows rolled up by a template (`warehouse/journey/<template>.sql`):
+    `key`, its replacing key after project_id (the template's grouping); `values`, the rest."""
+
+    table: str
+    template: str
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+
+
+ROLLUPS = (
+    Rollup("journey_activity", "activity",
+           ("journey_key", "bucket", "person_id", "channel", "is_bot", "sessioned"), ("events",)),
+    Rollup("journey_pages", "pages",
+           ("journey_key", "bucket", "page_path", "session_id", "person_id", "is_bot"),
+           ("views", "first_bucket", "first")),
+)
 # What membership.sql reads of an event (the `events` columns it names). Not `properties`: the
 # model never needs them, and reading a JSON column back for every touched chain cost 4× the
 # rest of a pass; queries that show them join `events` (warehouse/views/stored_session.sql).
@@ -191,22 +209,8 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
         "AND session_id NOT IN (SELECT session_id FROM journey_sessions "
         "  WHERE project_id = {project:String} AND version = {version:UInt64}))",
         parameters=bound)
-    activity_cols = ", ".join(ACTIVITY_KEY + ("events",))
-    client.command(
-        f"INSERT INTO journey_activity (project_id, version, deleted, {activity_cols}) "
-        f"SELECT {{project:String}}, {{version:UInt64}}, 0, {activity_cols} FROM ("
-        + activity("(SELECT * FROM journey_events FINAL WHERE project_id = {project:String} "
-                   f"AND journey_key IN {_TOUCHED} AND deleted = 0)") + ")",
-        parameters=bound)
-    # Activity rows of those chains that no longer exist (a person re-mapped, an event moved).
-    key = ", ".join(ACTIVITY_KEY)
-    client.command(
-        "INSERT INTO journey_activity SELECT * REPLACE ({version:UInt64} AS version, 1 AS deleted) "
-        "FROM (SELECT * FROM journey_activity WHERE project_id = {project:String} AND deleted = 0 "
-        f"AND version < {{version:UInt64}} AND journey_key IN {_TOUCHED} "
-        f"AND ({key}) NOT IN (SELECT {key} FROM journey_activity "
-        "  WHERE project_id = {project:String} AND version = {version:UInt64}))",
-        parameters=bound)
+    for rollup in ROLLUPS:
+        _write_rollup(client, rollup, bound)
     written = client.query(
         "SELECT (SELECT count() FROM journey_events WHERE project_id = {project:String} "
         "        AND version = {version:UInt64} AND deleted = 0), "
@@ -215,3 +219,25 @@ def recompute(client: Client, project_id: str, source: str, timeouts: Timeouts,
         parameters=bound).result_rows[0]
     return Recomputed(version, n_chains, int(written[0]), int(written[1]),
                       time.perf_counter() - began)
+
+
+def _write_rollup(client: Client, rollup: Rollup, bound: dict[str, object]) -> None:
+    """The touched chains' rows of `rollup` under this version, and `deleted` rows for those of
+    its rows that no longer exist (a person re-mapped, an event moved, a session merged)."""
+    cols = ", ".join(rollup.key + rollup.values)
+    client.command(
+        f"INSERT INTO {rollup.table} (project_id, version, deleted, {cols}) "
+        f"SELECT {{project:String}}, {{version:UInt64}}, 0, {cols} FROM ("
+        + render(rollup.template,
+                 "(SELECT * FROM journey_events FINAL WHERE project_id = {project:String} "
+                 f"AND journey_key IN {_TOUCHED} AND deleted = 0)") + ")",
+        parameters=bound)
+    key = ", ".join(rollup.key)
+    client.command(
+        f"INSERT INTO {rollup.table} "
+        "SELECT * REPLACE ({version:UInt64} AS version, 1 AS deleted) "
+        f"FROM (SELECT * FROM {rollup.table} WHERE project_id = {{project:String}} AND deleted = 0 "
+        f"AND version < {{version:UInt64}} AND journey_key IN {_TOUCHED} "
+        f"AND ({key}) NOT IN (SELECT {key} FROM {rollup.table} "
+        "  WHERE project_id = {project:String} AND version = {version:UInt64}))",
+        parameters=bound)

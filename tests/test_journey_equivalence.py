@@ -150,12 +150,44 @@ ORDER BY day WITH FILL
 """
 
 
-def dau(stack, project_id: str, reference: bool) -> list[tuple]:
-    days = {"from": str((BASE - timedelta(days=1)).date()),
+# Top pages as the reference computes them: distinct sessions and people per page over every
+# page view's membership (the named query reads the model's page rows).
+REFERENCE_TOP_PAGES = """
+SELECT page_path AS page, count() AS views,
+       uniqExactIf(session_id, session_id != '') AS sessions, uniqExact(person_id) AS people
+FROM session_events(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                    end = {end:DateTime64(3, 'UTC')}, timeout_s = 1800, session_timeout_s = 1800)
+WHERE NOT is_bot AND event_name = 'page_view' AND page_path != ''
+GROUP BY page
+ORDER BY views DESC, page
+LIMIT {limit:UInt32}
+"""
+
+
+def by_day(stack, name: str, project_id: str, reference: str | None,
+           cut: tuple[int, int] | None = None) -> list[tuple]:
+    """Named query `name` over the days around BASE, or the `reference` SQL in its place;
+    `cut`: instead, the range of those hours after BASE (which cuts the generated journeys)."""
+    span = {"from": str((BASE - timedelta(days=1)).date()),
             "to": str((BASE + timedelta(days=2)).date())}
-    prepared = prepare("dau", {"project": project_id, **days}, OPERATOR)
-    sql = REFERENCE_DAU if reference else prepared.sql
-    return stack.ch().query(sql, parameters=dict(prepared.bound)).result_rows
+    prepared = prepare(name, {"project": project_id, **span}, OPERATOR)
+    bound = dict(prepared.bound)
+    if cut:
+        bound.update(start=BASE + timedelta(hours=cut[0]), end=BASE + timedelta(hours=cut[1]))
+    return stack.ch().query(reference or prepared.sql, parameters=bound).result_rows
+
+
+def dau(stack, project_id: str, reference: bool) -> list[tuple]:
+    return by_day(stack, "dau", project_id, REFERENCE_DAU if reference else None)
+
+
+def top_pages(stack, project_id: str, reference: bool) -> list[list[tuple]]:
+    """Top pages over the whole journeys, and over ranges that cut them (sessions that viewed a
+    page before the range and again in it; the model's page rows are per 15 minutes, and so are
+    the ends of every range the workbench asks: whole days of any time zone)."""
+    sql = REFERENCE_TOP_PAGES if reference else None
+    return [by_day(stack, "top_pages", project_id, sql, cut)
+            for cut in (None, (2, 4), (1, 6))]
 
 
 def overview(stack, project_id: str, reference: bool) -> list[tuple]:
@@ -188,6 +220,7 @@ def test_stored_model_equals_the_reference(stack, data):
         stack, pid, "session_events")
     assert overview(stack, pid, reference=False) == overview(stack, pid, reference=True)
     assert dau(stack, pid, reference=False) == dau(stack, pid, reference=True)
+    assert top_pages(stack, pid, reference=False) == top_pages(stack, pid, reference=True)
 
     # A rebuild from `events` gives what the incremental path stored.
     from journeys.model import Timeouts
@@ -196,3 +229,27 @@ def test_stored_model_equals_the_reference(stack, data):
     rebuild(stack.ch(), pid, Timeouts(1800, 1800))
     assert stored_sessions(stack, pid) == expected
     assert dau(stack, pid, reference=False) == dau(stack, pid, reference=True)
+    assert top_pages(stack, pid, reference=False) == top_pages(stack, pid, reference=True)
+
+
+def test_top_pages_counts_a_session_cut_by_the_range_once(stack):
+    """A session that viewed a page before the range and again in it counts once in the range;
+    one that viewed it only before does not; its views count only inside."""
+    from tests.sessions_helpers import web
+
+    project = old_project(stack)
+    pid = project["project_id"]
+    post_web(stack, project, [
+        # s1: /a before 11:00 and twice after (one 15-minute bucket apart), /b after
+        web("page_view", at(110), sid="s1", path="/a"),
+        web("page_view", at(125), sid="s1", path="/a"),
+        web("page_view", at(131), sid="s1", path="/a"),
+        web("page_view", at(140), sid="s1", path="/b"),
+        # s2 (another browser): /b before the range only, /a inside only
+        web("page_view", at(100), anon="a2", sid="s2", path="/b"),
+        web("page_view", at(150), anon="a2", sid="s2", path="/a"),
+    ])
+    stack.drain()
+    stored, reference = (by_day(stack, "top_pages", pid, sql, (2, 4))
+                         for sql in (None, REFERENCE_TOP_PAGES))
+    assert stored == reference == [("/a", 3, 2, 2), ("/b", 1, 1, 1)]

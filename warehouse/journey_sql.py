@@ -16,8 +16,8 @@ from pathlib import Path
 
 JOURNEY_DIR = Path(__file__).parent / "journey"
 TEMPLATES = (
-    "membership", "session_rows", "person", "session_projection", "activity", "touched",
-    "chains_events", "chains_model",
+    "membership", "session_rows", "person", "session_projection", "activity", "pages",
+    "touched", "chains_events", "chains_model",
 )
 # A use whose source holds no other use: uses nest, and render innermost first.
 _USE = re.compile(r"\{\{\s*(\w+):((?:(?!\{\{).)*?)\s\}\}", re.S)
@@ -55,10 +55,6 @@ def person(source: str, identifiers: str = "1") -> str:
     """The source's rows with the person of their `person_key`; `identifiers`: a condition on
     person_map's `identifier` keeping at least the source's keys (all of them by default)."""
     return render("person", source, identifiers)
-
-
-def activity(source: str) -> str:
-    return render("activity", source)
 
 
 def touched(source: str) -> str:
