@@ -162,3 +162,14 @@ def test_empty_result_still_names_its_columns(client) -> None:
     with client.query_column_block_stream("SELECT number AS n FROM numbers(3) WHERE n > 5") as s:
         assert s.source.column_names == ("n",)
         assert all(len(column) == 0 for block in s for column in block)
+
+
+def test_error_quoting_binary_data_keeps_its_clickhouse_code(client: Client) -> None:
+    """A message chDB cannot decode (it quotes a binary value) is still ClickHouse's error, with
+    its code and a 4xx, not an internal error."""
+    table = new_table("bin")
+    client.command(f"CREATE TABLE {table} (h UInt128) ENGINE = MergeTree ORDER BY h")
+    with pytest.raises(DatabaseError) as caught:
+        client.command(f"INSERT INTO {table} SELECT sipHash128('x')")
+    assert "Code: 6." in str(caught.value) and "Cannot parse string" in str(caught.value)
+    assert "Internal warehouse error" not in str(caught.value)

@@ -165,6 +165,10 @@ def from_exception(exc: BaseException) -> WarehouseError:
     if isinstance(exc, WarehouseError):
         return exc
     message = str(exc)
+    if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
+        # chDB failed to decode its own message: one that quotes binary data (a value that
+        # did not cast). Keep ClickHouse's error, with the undecodable bytes replaced.
+        message = exc.object.decode("utf-8", errors="replace")
     match = _CODE_RE.search(message)
     if match is None:
         return WarehouseError.make(UNKNOWN_EXCEPTION, f"{type(exc).__name__}: {message}")
