@@ -15,6 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from queries.builders import breakdown
+from queries.funnel import engine as funnel
+from queries.funnel.params import FunnelParams, FunnelStepParams
+from queries.funnel.params import example as funnel_example
 from queries.params import (
     BreakdownParams,
     EventRangeParams,
@@ -91,6 +94,18 @@ QUERIES: dict[str, NamedQuery] = {
         _Q("errors_by_type", ListParams, "app_error events by type and message"),
         _Q("errors_by_page", ListParams, "app_error events by page"),
         _Q("error_sessions", ListParams, "Sessions with app_error events"),
+        # Funnels (queries/funnel/)
+        _Q("funnel", FunnelParams,
+           "Funnel: per step the people (or sessions) who reached it, conversion, drop-off "
+           "and time from the previous step; steps may span channels",
+           builder=funnel.build, example=funnel_example()),
+        _Q("funnel_dropped", FunnelStepParams,
+           "Funnel drill-down: who reached the step before `step` but not `step`",
+           builder=funnel.build_dropped, example={**funnel_example(), "step": 2}),
+        _Q("funnel_next", FunnelStepParams,
+           "Funnel drill-down: what those who dropped before `step` did next (any channel, "
+           "within the window)",
+           builder=funnel.build_next, example={**funnel_example(), "step": 2}),
         # Live
         _Q("live_events", LiveParams, "Latest events across channels", LIVE_TTL,
            example={"project": "kra-demo", "minutes": 60, "limit": 50}),

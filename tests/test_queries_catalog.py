@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from metadata.projects import ProjectSettings
 from queries.builders.breakdown import DIMENSIONS
 from queries.catalog import QUERIES, SQL_DIR, placeholders
+from queries.funnel.params import Exclusion, Step
 from queries.params import BreakdownParams
 from queries.runner import QueryParamError, validate
 
@@ -81,6 +82,12 @@ def _other_value(model: BaseModel, field: str) -> Any:
         return value + 1 if field != "limit" else value - 1
     if isinstance(value, float):
         return value + 1.5
+    if isinstance(value, tuple):  # funnel steps: one more
+        return value + value[-1:]
+    if value is None and field == "exclusion":
+        return Exclusion(step=Step(event="app_error"))
+    if field == "breakdown":
+        return "prop:obligation" if value != "prop:obligation" else "device"
     return "x" + str(value)
 
 

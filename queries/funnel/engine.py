@@ -1,0 +1,247 @@
+"""The funnel engine: one array-based SQL for every option (PostHog's funnel runners' shape).
+
+`windowFunnel` reports only the deepest step, so it cannot give `any` order, exclusions, time
+between steps or the breakdown value at step 1. Here, per unit (person, or session):
+1. `ev`: the unit's events pre-filtered to the steps (every event of the unit for `strict`),
+   each with a bit mask of the steps it matches (bit i: step i+1; bit n: the exclusion step),
+   from the stored model (persons and sessions as stored, repaired on merges);
+2. `units`: its events sorted by (time, mask) — simultaneous events are taken in step order;
+3. per entry (a step-1 event inside the date range; for `any`, any step's event) a fold over
+   the events after it within the window: `ordered` takes the next step's first event, other
+   events may come between; `strict` stops at any event that is not the next step; an
+   exclusion event after step `from` and before step `to` caps that entry at where it is;
+   `any` counts the distinct steps done within the window from the entry;
+4. the unit's best entry: the deepest, then the earliest — its step times and its step-1
+   breakdown value are the unit's.
+Only structure varies with the params (how many steps, which filters, which whitelisted
+column); every name and value is a bound parameter (queries/funnel/params.py binds them).
+"""
+
+from __future__ import annotations
+
+from queries.funnel.params import BREAKDOWNS, COLUMNS, FunnelParams, FunnelStepParams, Step
+
+_RANGE = "{start:DateTime64(3, 'UTC')}"
+_READ_END = "{read_end:DateTime64(3, 'UTC')}"
+# A property's value as text: strings unquoted, numbers and booleans as written.
+_PROP = ("if(JSONType(js, {key}) = 'String', JSONExtractString(js, {key}), "
+         "JSONExtractRaw(js, {key}))")
+
+
+def _test(value_sql: str, op: str, param: str) -> str:
+    if op == "in":
+        return f"{value_sql} IN {{{param}:Array(String)}}"
+    if op == "contains":
+        return f"positionCaseInsensitiveUTF8({value_sql}, {{{param}:String}}) > 0"
+    return f"{value_sql} {'=' if op == 'equals' else '!='} {{{param}:String}}"
+
+
+def _props(i: int, conditions: list[str]) -> str:
+    """Events of step i whose properties pass `conditions` (properties are not in the model:
+    read from `events`, whose sort key starts with day and name)."""
+    return (
+        "event_id IN (SELECT event_id FROM (SELECT event_id, toJSONString(properties) AS js "
+        f"FROM events WHERE project_id = {{project:String}} AND timestamp >= {_RANGE} "
+        f"AND timestamp < {_READ_END} AND event_name = {{s{i}_event:String}}) "
+        f"WHERE {' AND '.join(conditions)})")
+
+
+def step_condition(i: int, step: Step) -> str:
+    parts = [f"event_name = {{s{i}_event:String}}"]
+    props: list[str] = []
+    for j, f in enumerate(step.filters):
+        param = f"s{i}_f{j}_value"
+        if f.is_column:
+            assert f.key in COLUMNS  # the column is an identifier: from the whitelist only
+            parts.append(_test(f.key, f.op, param))
+        else:
+            props.append(_test(_PROP.format(key=f"{{s{i}_f{j}_key:String}}"), f.op, param))
+    if props:
+        parts.append(_props(i, props))
+    return "(" + " AND ".join(parts) + ")"
+
+
+def _breakdown(params: FunnelParams) -> tuple[str, str]:
+    """(the breakdown value's expression in `ev`, a join that supplies it, if any)."""
+    if not params.breakdown:
+        return "''", ""
+    if params.breakdown in BREAKDOWNS:
+        return BREAKDOWNS[params.breakdown], ""
+    key = "{breakdown_key:String}"
+    join = (
+        "LEFT JOIN (SELECT event_id, " + _PROP.format(key=key) + " AS value FROM ("
+        "SELECT event_id, toJSONString(properties) AS js FROM events "
+        f"WHERE project_id = {{project:String}} AND timestamp >= {_RANGE} "
+        "AND timestamp < {end:DateTime64(3, 'UTC')} AND event_name = {s0_event:String})) "
+        "AS bd ON bd.event_id = e.event_id")
+    return "bd.value", join
+
+
+def _fold(params: FunnelParams) -> str:
+    """The per-entry fold: state (steps reached, their times, cap, stopped)."""
+    advance = "(toUInt8(acc.1 + 1), arrayPushBack(acc.2, x.1), acc.3, acc.4)"
+    if params.order == "strict":
+        other = "(acc.1, acc.2, acc.3, toUInt8(1))"
+    elif params.exclusion is not None:
+        other = ("if(bitTest(x.2, {n_steps:UInt8}) AND acc.1 >= {ex_from:UInt8} "
+                 "AND acc.1 < {ex_to:UInt8}, (acc.1, acc.2, acc.1, acc.4), acc)")
+    else:
+        other = "acc"
+    body = (f"if(x.1 - acc.2[1] > {{window_ms:Int64}} OR acc.1 >= acc.3 OR acc.4 = 1, acc, "
+            f"if(bitTest(x.2, acc.1), {advance}, {other}))")
+    return (f"arrayMap(i -> (arrayFold((acc, x) -> {body}, arraySlice(evs, i + 1), "
+            "(toUInt8(1), [evs[i].1], toUInt8({n_steps:UInt8}), toUInt8(0))), evs[i].3), "
+            "entries)")
+
+
+def _any() -> str:
+    """Per entry, the first time of each step within the window from it, in time order."""
+    firsts = ("arrayMap(s -> arrayFirst(x -> bitTest(x.2, s) "
+              "AND x.1 - evs[i].1 <= {window_ms:Int64}, arraySlice(evs, i)).1, "
+              "range({n_steps:UInt8}))")
+    return (f"arrayMap(i -> (arraySort(arrayFilter(t -> t > 0, {firsts})), evs[i].3), "
+            "entries)")
+
+
+def units_sql(params: FunnelParams) -> str:
+    """One row per unit that entered: `unit`, `person_id`, `level` (steps reached), `times`
+    (their times, ms), `value` (the breakdown value at step 1)."""
+    steps = params.all_steps()
+    mask = " + ".join(f"bitShiftLeft(toUInt64({step_condition(i, s)}), {i})"
+                      for i, s in enumerate(steps))
+    value, join = _breakdown(params)
+    unit = "person_id" if params.count_by == "person" else "session_id"
+    if params.order == "strict":
+        # Every event of the unit: any of them between two steps breaks the sequence.
+        source = (f"stored_session_events(project = {{project:String}}, start = {_RANGE}, "
+                  f"end = {_READ_END})")
+        keep = ""
+    else:
+        source = (f"stored_by_name(project = {{project:String}}, start = {_RANGE}, "
+                  f"end = {_READ_END}, names = {{names:Array(String)}})")
+        keep = "WHERE mask != 0"
+    sessions_only = " AND e.session_id != ''" if unit == "session_id" else ""
+    if params.order == "any":
+        entry = "x.2 != 0"
+        results = _any()
+        level = "toUInt8(length(best.1))"
+        times = "best.1"
+    else:
+        entry = "bitTest(x.2, 0)"
+        results = _fold(params)
+        level = "best.1.1"
+        times = "best.1.2"
+    return f"""
+WITH ev AS (
+    SELECT unit, person_id, t, mask, value FROM (
+        SELECT e.{unit} AS unit, e.person_id AS person_id,
+               toUnixTimestamp64Milli(e.timestamp) AS t,
+               {mask} AS mask,
+               {value} AS value
+        FROM {source} AS e
+        {join}
+        WHERE NOT e.is_bot{sessions_only}
+    ) {keep}
+),
+units AS (
+    SELECT unit, any(person_id) AS person_id,
+           arraySort(x -> (x.1, x.2), groupArray((t, mask, value))) AS evs,
+           arrayFilter(i -> {entry.replace('x.', 'evs[i].')}
+                            AND evs[i].1 >= toUnixTimestamp64Milli({_RANGE})
+                            AND evs[i].1 < toUnixTimestamp64Milli({{end:DateTime64(3, 'UTC')}}),
+                       arrayEnumerate(evs)) AS entries
+    FROM ev
+    GROUP BY unit
+    HAVING length(entries) > 0
+),
+best AS (
+    SELECT unit, person_id,
+           arraySort(r -> ({'-length(r.1)' if params.order == 'any' else '-r.1.1'},
+                           {'r.1[1]' if params.order == 'any' else 'r.1.2[1]'}),
+                     {results})[1] AS best,
+           {level} AS level, {times} AS times, best.2 AS value
+    FROM units
+)"""
+
+
+def _steps_out(params: FunnelParams) -> str:
+    by = "value AS breakdown, " if params.breakdown else ""
+    return f"""
+SELECT {by}step,
+       {{step_labels:Array(String)}}[step] AS event,
+       counts[step] AS count,
+       counts[step] / counts[1] AS pct_of_first,
+       if(step = 1, 1, counts[step] / counts[step - 1]) AS pct_of_previous,
+       if(step = 1, 0, counts[step - 1] - counts[step]) AS dropped,
+       if(step > 1 AND step - 1 <= length(medians) AND counts[step] > 0,
+          medians[step - 1], NULL) AS median_s,
+       if(step > 1 AND step - 1 <= length(means) AND counts[step] > 0,
+          means[step - 1], NULL) AS mean_s
+FROM (
+    SELECT value,
+           sumForEach(arrayMap(k -> toUInt64(level >= k), range(1, {{n_steps:UInt8}} + 1)))
+             AS counts,
+           quantileExactInclusiveForEach(0.5)(diffs) AS medians,
+           avgForEach(diffs) AS means
+    FROM (SELECT value, level,
+                 arrayMap(k -> (times[k + 1] - times[k]) / 1000, range(1, length(times)))
+                   AS diffs
+          FROM best)
+    GROUP BY value
+)
+ARRAY JOIN arrayEnumerate(counts) AS step
+ORDER BY {'counts[1] DESC, breakdown, ' if params.breakdown else ''}step"""
+
+
+def build(params: FunnelParams) -> str:
+    """Per step (per breakdown value): count, share of step 1 and of the previous step, how
+    many dropped before it, median and mean seconds from the previous step."""
+    return "-- Funnel: see queries/funnel/engine.py" + units_sql(params) + _steps_out(params)
+
+
+def build_dropped(params: FunnelStepParams) -> str:
+    """The units that reached the step before `step` but not `step`: when they entered, the
+    last step they reached and when."""
+    by = "value AS breakdown, " if params.breakdown else ""
+    return ("-- Funnel drill-down: who dropped before a step (queries/funnel/engine.py)"
+            + units_sql(params) + f"""
+SELECT unit, person_id, {by}
+       fromUnixTimestamp64Milli(times[1], 'UTC') AS entered,
+       fromUnixTimestamp64Milli(times[level], 'UTC') AS last_step_at,
+       {{step_labels:Array(String)}}[level] AS last_step
+FROM best
+WHERE level = {{step:UInt8}} - 1
+ORDER BY entered DESC, unit
+LIMIT {{limit:UInt32}}""")
+
+
+def build_next(params: FunnelStepParams) -> str:
+    """What the units that dropped before `step` did next: each event (page views by path)
+    they did after the last step they reached and within the window from entering, on any
+    channel — how many of them did it, how often, and for how many it came first."""
+    unit = "person_id" if params.count_by == "person" else "session_id"
+    return ("-- Funnel drill-down: what the dropped did next (queries/funnel/engine.py)"
+            + units_sql(params) + f""",
+dropped AS (
+    SELECT unit, times[level] AS after, times[1] + {{window_ms:Int64}} AS until
+    FROM best WHERE level = {{step:UInt8}} - 1
+),
+next AS (
+    SELECT d.unit AS unit, toUnixTimestamp64Milli(e.timestamp) AS t, e.event_id AS event_id,
+           if(e.event_name = 'page_view', concat('page_view ', e.page_path), e.event_name)
+             AS label
+    FROM stored_session_events(project = {{project:String}}, start = {_RANGE},
+                               end = {_READ_END}) AS e
+    INNER JOIN dropped AS d ON d.unit = e.{unit}
+    WHERE NOT e.is_bot AND t > d.after AND t <= d.until
+)
+SELECT label AS event,
+       uniqExact(unit) AS units,
+       count() AS events,
+       countIf(first) AS first_for
+FROM (SELECT unit, label,
+             row_number() OVER (PARTITION BY unit ORDER BY t, event_id) = 1 AS first
+      FROM next)
+GROUP BY event
+ORDER BY units DESC, events DESC, event
+LIMIT {{limit:UInt32}}""")

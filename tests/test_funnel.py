@@ -1,0 +1,165 @@
+"""The funnel engine on hand-computed journeys: every option, with exact expected counts.
+
+One case factory: each case posts its journeys (web through the SDK endpoint, WhatsApp through
+the CRM webhook) into a project of its own, lets the model worker store them, runs the named
+query `funnel` and compares every row with what the case says by hand. `windowFunnel`
+cross-checks the `ordered` counts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from metadata.access import OPERATOR
+from queries.runner import prepare, run
+from tests.sessions_helpers import at, crm, old_project, post_crm, post_web, web
+
+DAY = {"from": "2026-11-20", "to": "2026-11-20"}
+STEPS3 = "page_view,otp_success,return_filed"
+HOUR = 60
+
+
+def pv(minute: float, anon: str, path: str = "/nil-return", sid: str | None = "s1",
+       second: float = 0, **kw: Any) -> dict:
+    return web("page_view", at(minute, second), anon=anon, sid=sid, path=path, **kw)
+
+
+def ev(name: str, minute: float, anon: str, sid: str | None = "s1", second: float = 0,
+       **kw: Any) -> dict:
+    return web(name, at(minute, second), anon=anon, sid=sid, **kw)
+
+
+@dataclass
+class Case:
+    """Journeys, a funnel over them, and the answer worked out by hand: per step
+    (breakdown value, step) → count."""
+
+    name: str
+    web: list[dict]
+    params: dict[str, Any]
+    counts: dict[tuple[str, int], int]
+    chat: list[dict] = field(default_factory=list)
+    later_web: list[dict] = field(default_factory=list)  # sent after the model has stored the rest
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# Four people, one hour window, steps page_view → otp_success → return_filed:
+#   A  pv, otp (+1 m), filed (+2 m)                      — all three, consecutive
+#   B  pv, filed (+1 m)                                  — no otp
+#   C  pv, otp (+1 m), filed (+60 m 1 s): outside the window from pv (inside from otp)
+#   D  pv, filed (+1 m), otp (+2 m), filed (+3 m)        — filed before otp, then again
+FOUR = [
+    pv(0, "A"), ev("otp_success", 1, "A"), ev("return_filed", 2, "A"),
+    pv(0, "B"), ev("return_filed", 1, "B"),
+    pv(0, "C"), ev("otp_success", 1, "C"), ev("return_filed", 60, "C", second=1),
+    pv(0, "D"), ev("return_filed", 1, "D"), ev("otp_success", 2, "D"), ev("return_filed", 3, "D"),
+]
+W1H = {"steps": STEPS3, "window": "1h"}
+
+
+def counts(*per_step: int, value: str = "") -> dict[tuple[str, int], int]:
+    return {(value, i): n for i, n in enumerate(per_step, 1)}
+
+
+CASES = [
+    Case("ordered", FOUR, W1H, counts(4, 3, 2)),
+    # strict: D's filed between pv and otp breaks it; A is consecutive; C reaches otp
+    Case("strict", FOUR, {**W1H, "order": "strict"}, counts(4, 2, 1)),
+    # any: B did two of the steps; C two within an hour (otp, filed) ; A and D all three
+    Case("any", FOUR, {**W1H, "order": "any"}, counts(4, 4, 2)),
+    # window edges: otp 1 s inside the hour, 1 s outside, exactly at it (inside)
+    Case("window edges", [
+        pv(0, "E"), ev("otp_success", 59, "E", second=59),
+        pv(0, "F"), ev("otp_success", 60, "F", second=1),
+        pv(0, "G"), ev("otp_success", 60, "G"),
+    ], {"steps": "page_view,otp_success", "window": "1h"}, counts(3, 2)),
+    # exclusion between steps 1 and 2: H errs before otp (stops at 1), I after it (goes on)
+    Case("exclusion", [
+        pv(0, "H"), ev("app_error", 1, "H"), ev("otp_success", 2, "H"), ev("return_filed", 3, "H"),
+        pv(0, "I"), ev("otp_success", 1, "I"), ev("app_error", 2, "I"), ev("return_filed", 3, "I"),
+    ], {**W1H, "exclusion": json.dumps({"step": {"event": "app_error"}, "from": 1, "to": 2})},
+        counts(2, 1, 1)),
+    # person vs session: J views in one session and files in the next (35 min later)
+    Case("person", [pv(0, "J", sid="s1"), ev("return_filed", 35, "J", sid="s2")],
+         {"steps": "page_view,return_filed"}, counts(1, 1)),
+    Case("session", [pv(0, "J", sid="s1"), ev("return_filed", 35, "J", sid="s2")],
+         {"steps": "page_view,return_filed", "count_by": "session"}, counts(1, 0)),
+    # step filters: a column (page_path) and a property (obligation)
+    Case("filters", [
+        pv(0, "K", path="/nil-return"), ev("return_filed", 5, "K", properties={"obligation": "NIL"}),
+        pv(0, "L", path="/tot-return"), ev("return_filed", 5, "L", properties={"obligation": "TOT"}),
+        pv(0, "M", path="/nil-return"), ev("return_filed", 5, "M", properties={"obligation": "TOT"}),
+    ], {"steps": json.dumps([
+        {"event": "page_view", "filters": [{"key": "page_path", "op": "contains",
+                                            "value": "return"}]},
+        {"event": "return_filed", "filters": [{"key": "obligation", "value": "NIL"}]}])},
+        counts(3, 1)),
+    # breakdown by a property of step 1
+    Case("breakdown", [
+        ev("validation_success", 0, "N", properties={"obligation_type": "NIL"}),
+        ev("return_filed", 5, "N"),
+        ev("validation_success", 0, "O", properties={"obligation_type": "NIL"}),
+        ev("validation_success", 0, "P", properties={"obligation_type": "TOT"}),
+        ev("return_filed", 5, "P"),
+    ], {"steps": "validation_success,return_filed", "breakdown": "prop:obligation_type"},
+        {**counts(2, 1, value="NIL"), **counts(1, 1, value="TOT")}),
+]
+
+
+def funnel_rows(project_id: str, params: dict[str, Any]) -> list[dict]:
+    df = run("funnel", {"project": project_id, **DAY, **params}, OPERATOR)
+    return df.to_dict("records")
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_funnel_counts(stack, case: Case):
+    p = old_project(stack)
+    post_web(stack, p, case.web)
+    if case.chat:
+        post_crm(stack, p, case.chat)
+    stack.drain()
+    rows = funnel_rows(p["project_id"], case.params)
+    got = {(r.get("breakdown", ""), r["step"]): r["count"] for r in rows}
+    assert got == case.counts
+
+
+def test_every_column_of_an_ordered_funnel(stack):
+    p = old_project(stack)
+    post_web(stack, p, FOUR)
+    stack.drain()
+    rows = [(r["step"], r["event"], r["count"], round(r["pct_of_first"], 4),
+             round(r["pct_of_previous"], 4), r["dropped"], r["median_s"], r["mean_s"])
+            for r in funnel_rows(p["project_id"], W1H)]
+    # step 2: A 60 s, C 60 s, D 120 s; step 3: A 60 s, D 60 s (from otp)
+    assert rows[0][:6] == (1, "page_view", 4, 1.0, 1.0, 0)
+    assert rows[1:] == [(2, "otp_success", 3, 0.75, 0.75, 1, 60.0, 80.0),
+                        (3, "return_filed", 2, 0.5, 0.6667, 1, 60.0, 60.0)]
+
+
+WINDOW_FUNNEL = """
+SELECT level, count() AS units FROM (
+    SELECT person_id, windowFunnel({window_s:UInt64})(
+        toDateTime(timestamp), event_name = 'page_view', event_name = 'otp_success',
+        event_name = 'return_filed') AS level
+    FROM stored_by_name(project = {project:String}, start = {start:DateTime64(3, 'UTC')},
+                        end = {read_end:DateTime64(3, 'UTC')}, names = {names:Array(String)})
+    GROUP BY person_id)
+GROUP BY level ORDER BY level
+"""
+
+
+def test_ordered_counts_agree_with_window_funnel(stack):
+    p = old_project(stack)
+    post_web(stack, p, FOUR)
+    stack.drain()
+    prepared = prepare("funnel", {"project": p["project_id"], **DAY, **W1H}, OPERATOR)
+    bound = {**prepared.bound, "window_s": 3600}
+    levels = dict(stack.ch().query(WINDOW_FUNNEL, parameters=bound).result_rows)
+    reached = [sum(n for level, n in levels.items() if level >= k) for k in (1, 2, 3)]
+    assert reached == [r["count"] for r in funnel_rows(p["project_id"], W1H)] == [4, 3, 2]
