@@ -195,7 +195,13 @@ def _extensions() -> list[Callable[[Any], None]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `njia query` takes any parameter of its query as an option (`--steps a,b --window 1d`).
+        if not getattr(args, "takes_options", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.options = extra
     return int(args.func(args) or 0)
 
 

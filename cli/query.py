@@ -1,4 +1,7 @@
-"""`njia query <name> --project P --from D --to D [--param k=v …] [--format json|csv]`.
+"""`njia query <name> --project P --from D --to D [--param k=v …] [--<param> v …] [--format …]`.
+
+Any other parameter of the query may also be given as an option of its own, hyphens for
+underscores: `njia query funnel --steps page_view,return_filed --window 1d --count-by session`.
 
 Runs a named query uncached — the reference the workbench's numbers are checked against — and
 prints its rows as JSON (a list of objects) or CSV. `njia query --list` shows the names.
@@ -22,7 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--param", action="append", default=[], metavar="k=v",
                    help="another parameter of the query (repeatable), e.g. channel=web")
     p.add_argument("--format", choices=("json", "csv"), default="json")
-    p.set_defaults(func=cmd_query)
+    p.set_defaults(func=cmd_query, takes_options=True)
 
 
 def _raw_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,6 +41,17 @@ def _raw_params(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ValueError(f"--param {item!r}: expected key=value")
         raw[key.strip()] = value
+    options = list(getattr(args, "options", []))
+    while options:
+        option = options.pop(0)
+        name, sep, value = option.partition("=")
+        if not name.startswith("--") or len(name) < 3:
+            raise ValueError(f"{option!r}: expected --name value")
+        if not sep:
+            if not options or options[0].startswith("--"):
+                raise ValueError(f"{name}: needs a value")
+            value = options.pop(0)
+        raw[name[2:].replace("-", "_")] = value
     return raw
 
 

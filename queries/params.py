@@ -21,6 +21,7 @@ from contract.record import (
     WEB_CHANNELS,
     WHATSAPP_CHANNELS,
 )
+from config.journeys import journeys
 from metadata.projects import PROJECT_ID_RE, ProjectSettings
 from queries.timerange import DateRange, to_utc_naive
 
@@ -108,10 +109,14 @@ class SessionRangeParams(RangeParams):
     channel: SessionChannel = "all"
 
     def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        found = journeys()
         return {
             **super().bind(settings),
             "session_channels": SESSION_CHANNELS[self.channel],
             "conversion_events": list(settings.conversion_events),
+            # The filing journeys (config/journeys.toml): ids and entry pages, in order.
+            "journey_ids": [j.id for j in found],
+            "journey_entry_pages": [list(j.entry_pages) for j in found],
         }
 
 

@@ -27,6 +27,7 @@ SETTINGS = ProjectSettings(conversion_events=["return_filed", "payment_initiated
 # ClickHouse placeholder type → the Python type clickhouse-connect binds to it.
 PY_TYPES: list[tuple[str, type | tuple[type, ...]]] = [
     ("Array(String)", list),
+    ("Array(Array(String))", list),
     ("DateTime64", datetime),
     ("String", str),
     ("UInt", int),
@@ -63,9 +64,11 @@ def test_every_placeholder_is_bound_with_a_value_of_its_type(name, model):
     for key, ch_type in wanted.items():
         assert isinstance(bound[key], _python_type(ch_type)), (
             f"{name}: {{{key}:{ch_type}}} gets {bound[key]!r}")
-    if any(t.startswith("Array(String)") for t in wanted.values()):
-        for key in (k for k, t in wanted.items() if t.startswith("Array")):
-            assert all(isinstance(v, str) for v in bound[key])
+    for key in (k for k, t in wanted.items() if t == "Array(String)"):
+        assert all(isinstance(v, str) for v in bound[key])
+    for key in (k for k, t in wanted.items() if t == "Array(Array(String))"):
+        assert all(isinstance(v, list) and all(isinstance(x, str) for x in v)
+                   for v in bound[key])
 
 
 def _other_value(model: BaseModel, field: str) -> Any:
@@ -100,6 +103,8 @@ def test_every_parameter_a_caller_sets_changes_the_query(name):
     used = placeholders(sql)
     before = {k: v for k, v in model.bind(SETTINGS).items() if k in used}
     for field in type(model).model_fields:
+        if field == "journey":  # a funnel preset: validation turns it into `steps` (tested)
+            continue
         changed = model.model_copy(update={field: _other_value(model, field)})
         new_sql = query.sql_for(changed)
         after = {k: v for k, v in changed.bind(SETTINGS).items() if k in placeholders(new_sql)}

@@ -170,7 +170,11 @@ def _params(name: str, project: str, session_of_b: str) -> dict:
         return {"project": project, "minutes": 1440}
     if name == "model_status":
         return {"project": project}
-    extra = {"session": session_of_b} if name == "session_timeline" else {}
+    # What else the query needs, from its catalog example (funnel steps, a person to look up…)
+    example = QUERIES[name].example
+    extra = {k: v for k, v in example.items() if k not in ("project", "from", "to")}
+    if name == "session_timeline":
+        extra["session"] = session_of_b
     if name == "breakdown":
         extra = {"by": "entry_page"}
     return {"project": project, **RANGE, **extra}
@@ -190,7 +194,8 @@ def test_a_query_for_project_a_never_returns_project_bs_rows(stack, dataset, nam
         assert marker not in theirs, f"{name} for A returned B's {marker}"
     if name not in ("live_events", "events_per_minute", "events_by_day", "dau",
                     "activity_heatmap", "duration_histogram", "overview", "errors_summary",
-                    "errors_by_day", "traffic_by_journey", "events_by_name", "model_status"):
+                    "errors_by_day", "traffic_by_journey", "events_by_name", "model_status",
+                    "retention", "funnel", "funnel_dropped", "funnel_next"):
         assert any(m in mine for m in ("b-only", "BOnlyError", "B-PIN", "+254722000002",
                                        *b_ids)), f"{name} for B shows none of B's markers"
 

@@ -138,10 +138,12 @@ def _json_or_names(value: Any) -> Any:
 
 
 class FunnelParams(RangeParams):
-    """A funnel: 2–20 steps; the range decides who enters (step 1 in it), each then has the
-    whole window, even past the range's end."""
+    """A funnel: 2–20 steps, or a journey's preset (`journey`: an id of config/journeys.toml);
+    the range decides who enters (step 1 in it), each then has the whole window, even past
+    the range's end."""
 
     steps: tuple[Step, ...] = Field(min_length=2, max_length=MAX_STEPS)
+    journey: str = Field("", max_length=32, description="a journey's preset steps: nil, tot, mri")
     window: int = Field(86400, ge=MIN_WINDOW_S, le=MAX_WINDOW_S,
                         description="conversion window from entering step 1: 30m, 2h, 1d…")
     order: Order = "ordered"
@@ -151,6 +153,21 @@ class FunnelParams(RangeParams):
     exclusion: Exclusion | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("journey"):
+            from config.journeys import journey
+            from queries.funnel.presets import preset_steps
+
+            if data.get("steps"):
+                raise ValueError("journey: give either a journey or steps, not both")
+            try:
+                data = {**data, "steps": preset_steps(journey(str(data["journey"])))}
+            except ValueError as exc:
+                raise ValueError(f"journey: {exc}") from None
+        return data
 
     @field_validator("steps", mode="before")
     @classmethod
