@@ -91,3 +91,19 @@ signin_failures = sa.Table(
     sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
 )
+
+# Funnels users save (the Funnels page), per project: a name unique in the project, who saved
+# it, and its definition — the funnel's parameters but project and dates, as
+# queries/funnel/params.py validates them (so a saved funnel re-opens as it was built).
+saved_funnels = sa.Table(
+    "saved_funnels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.project_id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("project_id", "name", name="uq_saved_funnels_project_name"),
+)

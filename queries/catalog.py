@@ -14,12 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from queries.builders import breakdown
+from queries.builders import breakdown, retention
+from queries.builders.retention import RetentionParams
 from queries.funnel import engine as funnel
 from queries.funnel.params import FunnelParams, FunnelStepParams
 from queries.funnel.params import example as funnel_example
 from queries.params import (
     BreakdownParams,
+    EventPropertiesParams,
     EventRangeParams,
     ListParams,
     LiveParams,
@@ -95,6 +97,9 @@ QUERIES: dict[str, NamedQuery] = {
         _Q("errors_by_page", ListParams, "app_error events by page"),
         _Q("error_sessions", ListParams, "Sessions with app_error events"),
         # Funnels (queries/funnel/)
+        _Q("event_properties", EventPropertiesParams,
+           "Property keys seen on one event name, with counts and common values",
+           example=example_range(event="return_filed")),
         _Q("funnel", FunnelParams,
            "Funnel: per step the people (or sessions) who reached it, conversion, drop-off "
            "and time from the previous step; steps may span channels",
@@ -106,6 +111,12 @@ QUERIES: dict[str, NamedQuery] = {
            "Funnel drill-down: what those who dropped before `step` did next (any channel, "
            "within the window)",
            builder=funnel.build_next, example={**funnel_example(), "step": 2}),
+        # Retention (queries/builders/retention.py)
+        _Q("retention", RetentionParams,
+           "Retention: cohorts by the day/week/month of each person's first event (or first "
+           "cohort_event), and how many returned (any event or return_event) in each later "
+           "period, or in it or after (mode)",
+           builder=retention.build),
         # Live
         _Q("live_events", LiveParams, "Latest events across channels", LIVE_TTL,
            example={"project": "kra-demo", "minutes": 60, "limit": 50}),

@@ -207,6 +207,16 @@ class ListParams(RangeParams):
         return {**super().bind(settings), "limit": self.limit}
 
 
+class EventPropertiesParams(RangeParams):
+    """The property keys seen on one event name (the funnel builder's filter picker)."""
+
+    event: str = Field(min_length=1, max_length=200)
+    limit: int = Field(100, ge=1, le=500)
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        return {**super().bind(settings), "event": self.event, "limit": self.limit}
+
+
 class LiveWindowParams(QueryParams):
     """Live numbers: the last `minutes` minutes, no date range (relative to now)."""
 

@@ -17,6 +17,7 @@ import pytest
 from metadata.access import OPERATOR
 from queries.runner import prepare, run
 from tests.sessions_helpers import at, crm, old_project, post_crm, post_web, web
+from tests.test_api import api  # noqa: F401 - the API program, started once for this module
 
 DAY = {"from": "2026-11-20", "to": "2026-11-20"}
 STEPS3 = "page_view,otp_success,return_filed"
@@ -92,9 +93,12 @@ CASES = [
          {"steps": "page_view,return_filed", "count_by": "session"}, counts(1, 0)),
     # step filters: a column (page_path) and a property (obligation)
     Case("filters", [
-        pv(0, "K", path="/nil-return"), ev("return_filed", 5, "K", properties={"obligation": "NIL"}),
-        pv(0, "L", path="/tot-return"), ev("return_filed", 5, "L", properties={"obligation": "TOT"}),
-        pv(0, "M", path="/nil-return"), ev("return_filed", 5, "M", properties={"obligation": "TOT"}),
+        pv(0, "K", path="/nil-return"),
+        ev("return_filed", 5, "K", properties={"obligation": "NIL"}),
+        pv(0, "L", path="/tot-return"),
+        ev("return_filed", 5, "L", properties={"obligation": "TOT"}),
+        pv(0, "M", path="/nil-return"),
+        ev("return_filed", 5, "M", properties={"obligation": "TOT"}),
     ], {"steps": json.dumps([
         {"event": "page_view", "filters": [{"key": "page_path", "op": "contains",
                                             "value": "return"}]},
@@ -163,3 +167,134 @@ def test_ordered_counts_agree_with_window_funnel(stack):
     levels = dict(stack.ch().query(WINDOW_FUNNEL, parameters=bound).result_rows)
     reached = [sum(n for level, n in levels.items() if level >= k) for k in (1, 2, 3)]
     assert reached == [r["count"] for r in funnel_rows(p["project_id"], W1H)] == [4, 3, 2]
+
+
+# --- cross-channel identity ------------------------------------------------------------------
+PHONE = "254700000301"
+
+
+def test_a_person_merged_across_channels_after_the_fact(stack):
+    """WhatsApp → web → filed by one taxpayer: two people until the browser tells who it is
+    (identify with the phone, sent afterwards), then one person through all three steps."""
+    p = old_project(stack)
+    steps = {"steps": "message.received,page_view,return_filed"}
+    post_crm(stack, p, [crm("message.received", at(0), PHONE, message_id="x1")])
+    post_web(stack, p, [pv(5, "Q"), ev("return_filed", 10, "Q")])
+    stack.drain()
+    assert [r["count"] for r in funnel_rows(p["project_id"], steps)] == [1, 0, 0]
+    post_web(stack, p, [web("identify", at(12), anon="Q", sid="s1",
+                            traits={"phone": "0" + PHONE[3:]})])
+    stack.drain()
+    assert [r["count"] for r in funnel_rows(p["project_id"], steps)] == [1, 1, 1]
+    by_session = funnel_rows(p["project_id"], {**steps, "count_by": "session"})
+    assert [r["count"] for r in by_session] == [1, 0, 0]  # a conversation is WhatsApp only
+
+
+def test_a_pin_conflict_keeps_two_people_apart(stack):
+    """A shared browser signs in with two PINs: refused as one person (the second PIN is
+    another person), so the second PIN's filing does not complete the first one's funnel."""
+    p = old_project(stack)
+    post_web(stack, p, [
+        pv(0, "R"), web("identify", at(1), anon="R", sid="s1", user_id="A000000011X"),
+        web("identify", at(2), anon="R", sid="s1", user_id="A000000012X"),
+        web("return_filed", at(3), anon="R", sid="s1", user_id="A000000012X"),
+    ])
+    stack.drain()
+    rows = funnel_rows(p["project_id"], {"steps": "page_view,return_filed"})
+    assert [r["count"] for r in rows] == [1, 0]
+
+
+# --- drill-down ------------------------------------------------------------------------------
+def test_who_dropped_and_what_they_did_next(stack):
+    """Of FOUR (+ S, who errs and asks on WhatsApp), who dropped before otp_success and what
+    they did after the last step they reached, within the hour."""
+    p = old_project(stack)
+    post_web(stack, p, [*FOUR, pv(0, "S"), ev("app_error", 2, "S"), pv(3, "S", path="/help"),
+                        web("identify", at(4), anon="S", sid="s1",
+                            traits={"phone": "0" + PHONE[3:]})])
+    post_crm(stack, p, [crm("message.received", at(20), PHONE, message_id="s1"),
+                        crm("message.received", at(90), PHONE, message_id="s2")])  # too late
+    stack.drain()
+    pid = p["project_id"]
+    drill = {"project": pid, **DAY, **W1H, "step": 2}
+    dropped = run("funnel_dropped", drill, OPERATOR).to_dict("records")
+    # B (filed but never otp) and S; A, C, D reached otp
+    assert len(dropped) == 2
+    assert {r["last_step"] for r in dropped} == {"page_view"}
+    nxt = [(r["event"], r["units"], r["events"], r["first_for"])
+           for r in run("funnel_next", drill, OPERATOR).to_dict("records")]
+    assert nxt == [("app_error", 1, 1, 1), ("identify", 1, 1, 0),
+                   ("message.received", 1, 1, 0), ("page_view /help", 1, 1, 0),
+                   ("return_filed", 1, 1, 1)]
+
+
+# --- the journeys' presets -------------------------------------------------------------------
+def test_a_journey_preset_is_its_steps_then_its_completion(stack):
+    p = old_project(stack)
+    post_web(stack, p, [
+        pv(0, "T", path="/nil-return"), ev("validation_success", 1, "T"),
+        ev("otp_success", 2, "T"), pv(3, "T", path="/nil-return/details"),
+        pv(4, "T", path="/nil-return/confirm"),
+        ev("return_filed", 5, "T", properties={"obligation": "NIL"}),
+        pv(0, "U", path="/nil-return"), ev("validation_success", 1, "U"),
+    ])
+    stack.drain()
+    rows = funnel_rows(p["project_id"], {"journey": "nil"})
+    assert [(r["event"], r["count"]) for r in rows] == [
+        ("Opened the NIL return", 2), ("Logged in (PIN validated)", 2), ("Verified the OTP", 1),
+        ("Return details", 1), ("Confirm", 1), ("Filed the NIL return", 1)]
+
+
+def test_event_names_are_data(stack):
+    """Quotes, backslashes, braces, semicolons and SQL keywords in names and values are data."""
+    p = old_project(stack)
+    odd = "it's {x:String}; DROP TABLE events -- \\"
+    post_web(stack, p, [ev(odd, 0, "V"), ev("return_filed", 1, "V", properties={"k": odd})])
+    stack.drain()
+    steps = json.dumps([{"event": odd}, {"event": "return_filed",
+                                         "filters": [{"key": "k", "value": odd}]}])
+    assert [r["count"] for r in funnel_rows(p["project_id"], {"steps": steps})] == [1, 1]
+
+
+# --- page = njia query = API -----------------------------------------------------------------
+def test_the_page_the_cli_and_the_api_agree(stack, api):  # noqa: F811
+    import subprocess
+    import sys
+
+    import requests
+
+    from metadata import tokens, users
+    from tests.test_workbench_auth import PASSWORD, signed_in_app
+
+    p = old_project(stack)
+    post_web(stack, p, FOUR)
+    stack.drain()
+    pid = p["project_id"]
+    cli = subprocess.run(
+        [sys.executable, "-m", "cli", "query", "funnel", "--project", pid, "--from", DAY["from"],
+         "--to", DAY["to"], "--steps", STEPS3, "--window", "1h", "--order", "strict",
+         "--count-by", "person"],
+        capture_output=True, text=True, env=stack.env, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    from_cli = json.loads(cli.stdout)
+    assert [r["count"] for r in from_cli] == [4, 2, 1]
+
+    token = tokens.create_token(pid, "funnel")["token"]
+    http = requests.get(f"{api}/api/v1/query/funnel", timeout=60, headers={
+        "Authorization": f"Bearer {token}"}, params={**DAY, "steps": STEPS3, "window": "1h",
+                                                     "order": "strict"})
+    assert http.status_code == 200, http.text
+    assert http.json()["rows"] == from_cli
+
+    users.add_user("funnel-analyst", PASSWORD, role="analyst", projects=[pid])
+    funnel = json.dumps({"steps": [{"event": s} for s in STEPS3.split(",")], "window": 3600,
+                         "order": "strict", "count_by": "person"})
+    at = signed_in_app("funnel-analyst", {"project": pid, "range": "custom",
+                                          "dates": [DAY["from"], DAY["to"]], "funnel": funnel})
+    at.switch_page("app_pages/funnels.py").run(timeout=60)
+    assert not at.exception, [e.message for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Entered (people)"] == "4" and shown["Completed"] == "1"
+    table = next(d.value for d in at.dataframe if "pct_of_first" in d.value.columns)
+    assert list(table["count"]) == [r["count"] for r in from_cli]
+    assert list(table["dropped"]) == [r["dropped"] for r in from_cli]

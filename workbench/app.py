@@ -20,9 +20,11 @@ st.set_page_config(page_title="Njia", page_icon="🧭", layout="wide")
 
 PAGES = [  # (file, title, icon, url path)
     ("app_pages/overview.py", "Overview", ":material/monitoring:", "overview"),
+    ("app_pages/funnels.py", "Funnels", ":material/filter_alt:", "funnels"),
     ("app_pages/sessions.py", "Sessions", ":material/timeline:", "sessions"),
     ("app_pages/live.py", "Live feed", ":material/bolt:", "live"),
     ("app_pages/errors.py", "Errors", ":material/bug_report:", "errors"),
+    ("app_pages/retention.py", "Retention", ":material/event_repeat:", "retention"),
     ("app_pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin"),
 ]
 
