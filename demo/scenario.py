@@ -39,6 +39,9 @@ class Dataset:
     capture: list[Timed] = field(default_factory=list)  # SDK events for /v1/capture
     crm: list[Timed] = field(default_factory=list)  # CRM envelopes for /v1/webhooks/crm
     stats: dict[str, Counter[str]] = field(default_factory=dict)
+    # Whose each payload is (an SDK event's event_id, a CRM envelope's id → the person's index):
+    # the ground truth the tests check identity stitching and cross-channel funnels against.
+    owners: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, Any]:
         by_event = Counter(e["event_name"] for _, e in self.capture)
@@ -58,6 +61,7 @@ class Builder:
         self.chats: dict[int, Chat] = {}
         self.rhythms: dict[tuple[int, str], Rhythm] = {}
         self.cafe_visits: list[tuple[int, Person]] = []
+        self.owners: dict[str, int] = {}
         self.plans = list(PLANS)  # conversation shapes every dataset shows at least once
         self.paid_covered = False
         self.campaign_people: list[Person] = []
@@ -86,8 +90,9 @@ class Builder:
             self.chats[person.index] = Chat(person, f"{3_100_000 + person.index}", self.rng)
         return self.chats[person.index]
 
-    def add(self, result: VisitResult, kind: str) -> VisitResult:
+    def add(self, result: VisitResult, kind: str, person: Person) -> VisitResult:
         self.capture.extend(result.events)
+        self.owners.update((event["event_id"], person.index) for _, event in result.events)
         self.stats["visits"][f"{kind}:{result.outcome.split(':')[0]}"] += 1
         return result
 
@@ -116,22 +121,22 @@ class Builder:
             browser.new_visit()
             kind = rng.choices(("filing", "status", "browse"), (72, 12, 16))[0]
             if kind == "status":
-                self.add(web.status_visit(browser, rng, person, start), kind)
+                self.add(web.status_visit(browser, rng, person, start), kind, person)
                 continue
             if kind == "browse":
-                self.add(web.browse_visit(browser, rng, start), kind)
+                self.add(web.browse_visit(browser, rng, start), kind, person)
                 continue
             complete = not self.paid_covered and person.obligation != "NIL"
             self.paid_covered |= complete
             result = self.add(web.filing_visit(browser, rng, person, start, person.obligation,
-                                               complete=complete), kind)
+                                               complete=complete), kind, person)
             if result.outcome.startswith("dropped") and rng.random() < 0.45:
                 # Back to try again: soon (same tab, maybe the same session) or days later.
                 gap = lognormal_ms(rng, 40 * 60, 1.4, low_s=120, high_s=2 * 86400)
                 if gap > 30 * MINUTE:
                     browser.new_visit()
                 self.add(web.filing_visit(browser, rng, person, result.end + gap,
-                                          person.obligation, drop_scale=0.5), "retry")
+                                          person.obligation, drop_scale=0.5), "retry", person)
 
     def _wa_chat(self, person: Person) -> None:
         for start in self.moments(person, (55, 30, 15), 3 * HOUR):
@@ -154,14 +159,14 @@ class Builder:
         result = self.add(web.filing_visit(
             browser, rng, person, opened, person.obligation, referrer="",
             query="?utm_source=whatsapp&utm_medium=chat", from_home=False, drop_scale=0.5),
-            "from_whatsapp")
+            "from_whatsapp", person)
         if not result.identified:
             # They try again later the same day and get through the login this time.
             browser.new_visit()
             self.add(web.filing_visit(browser, rng, person,
                                       result.end + rng.randrange(HOUR, 6 * HOUR),
                                       person.obligation, complete=rng.random() < 0.8),
-                     "retry")
+                     "retry", person)
         if rng.random() < 0.3:  # another question later in the month
             later = max(self.moment(person), result.end + DAY)
             self.talk(person, later, whatsapp.random_intent(rng))
@@ -175,7 +180,7 @@ class Builder:
         fail = rng.choices(choices, (45, 30, 25)[:len(choices)])[0]
         result = self.add(web.filing_visit(browser, rng, person, start, person.obligation,
                                            fail_at=fail, fail_quietly=rng.random() < 0.4),
-                          "to_whatsapp")
+                          "to_whatsapp", person)
         asked = result.end + lognormal_ms(rng, 15 * 60, 0.8, low_s=120, high_s=3 * 3600)
         intent = {"otp": "password_reset", "payment": "payment_status"}.get(
             fail, FILING_INTENT[person.obligation])
@@ -185,11 +190,12 @@ class Builder:
             back = conv.end + lognormal_ms(rng, 30 * 60, 1.0, low_s=180, high_s=86400)
             browser.new_visit()
             if fail == "payment":
-                self.add(web.status_visit(browser, rng, person, back), "back_from_whatsapp")
+                self.add(web.status_visit(browser, rng, person, back), "back_from_whatsapp",
+                         person)
             else:
                 self.add(web.filing_visit(browser, rng, person, back, person.obligation,
                                           drop_scale=0.3, complete=fail == "otp"),
-                         "back_from_whatsapp")
+                         "back_from_whatsapp", person)
 
     # --- shared traffic ----------------------------------------------------------------------
     def cafes(self) -> None:
@@ -201,7 +207,8 @@ class Builder:
         for start, person in sorted(self.cafe_visits, key=lambda v: (v[0], v[1].index)):
             pc = pcs[person.index % len(pcs)]
             pc.new_visit()
-            self.add(web.filing_visit(pc, rng, person, start, person.obligation), "cafe")
+            self.add(web.filing_visit(pc, rng, person, start, person.obligation), "cafe",
+                     person)
             if rng.random() < 0.6:
                 pc.reset()
 
@@ -273,7 +280,8 @@ def generate(people: int, days: int, seed: int, now_ms: int) -> Dataset:
     crm: list[Timed] = campaign_events
     for chat in builder.chats.values():
         crm.extend(chat.out)
+        builder.owners.update((envelope["id"], chat.person.index) for _, envelope in chat.out)
     # What lies after `now` has not happened yet: journeys still in progress stop here.
     capture = sorted((t for t in builder.capture if t[0] <= now_ms), key=lambda t: t[0])
     crm = sorted((t for t in crm if t[0] <= now_ms), key=lambda t: t[0])
-    return Dataset(seed, people, days, start, now_ms, capture, crm, builder.stats)
+    return Dataset(seed, people, days, start, now_ms, capture, crm, builder.stats, builder.owners)

@@ -298,3 +298,38 @@ def test_the_page_the_cli_and_the_api_agree(stack, api):  # noqa: F811
     table = next(d.value for d in at.dataframe if "pct_of_first" in d.value.columns)
     assert list(table["count"]) == [r["count"] for r in from_cli]
     assert list(table["dropped"]) == [r["dropped"] for r in from_cli]
+
+
+# --- the demo's ground truth -----------------------------------------------------------------
+def test_the_demos_cross_channel_funnel_is_what_the_generator_created(stack):
+    """WhatsApp message → the NIL return page → filed, on a demo: exactly the people the
+    generator knows did it (demo/truth.py), each once."""
+    import uuid
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from demo import generate, load_demo
+    from demo.truth import WHATSAPP_TO_NIL_FILED, funnel_counts
+    from queries.timerange import DateRange
+
+    project = f"demo{uuid.uuid4().hex[:8]}"
+    summary = load_demo(stack.collector_url, project, 7, 400, 11, progress=False)
+    stack.drain(timeout=120)
+    now_ms = int(datetime.fromisoformat(summary["to"].replace("Z", "+00:00")).timestamp() * 1000)
+    dataset = generate(7, 400, 11, now_ms=now_ms)
+    tz = "Africa/Nairobi"
+
+    def day(ms: int):  # noqa: ANN202
+        return datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(tz)).date()
+
+    rng = DateRange(day(dataset.start_ms), day(now_ms), tz)
+    truth = funnel_counts(dataset, WHATSAPP_TO_NIL_FILED, int(rng.start.timestamp() * 1000),
+                          int(rng.end.timestamp() * 1000))
+    steps = json.dumps([
+        {"event": "message.received", "filters": [{"key": "channel", "value": "whatsapp"}]},
+        {"event": "page_view", "filters": [{"key": "page_path", "value": "/nil-return"}]},
+        {"event": "return_filed"}])
+    rows = run("funnel", {"project": project, "from": str(rng.date_from),
+                          "to": str(rng.date_to), "steps": steps, "window": "1d"}, OPERATOR)
+    assert truth[2] > 0, "the demo must hold people who did the whole journey"
+    assert list(rows["count"]) == truth
