@@ -425,23 +425,20 @@ def _figures(values: list[float], missing: int = 0, missing_as: float = MARKER_T
 
 # --- named queries under load ---------------------------------------------------------------
 
-def _query_params(now_ms: int, session_id: str | None) -> tuple[dict[str, Any], str]:
-    from metadata.access import OPERATOR
+def _query_params(now_ms: int, session_id: str | None) -> tuple[dict[str, Any],
+                                                                 dict[str, str]]:
     from metadata.projects import require_project
-    from queries.runner import run
 
     tz = require_project(PROJECT).settings.timezone
     d_from, d_to = queries_bench.date_range(now_ms, tz)
     base = {"project": PROJECT, "from": d_from.isoformat(), "to": d_to.isoformat()}
-    if not session_id:
-        listed = run("sessions_list", {**base, "channel": "web", "limit": 50,
-                                       "min_duration_s": 60}, OPERATOR)
-        session_id = (str(listed["session_id"].iloc[len(listed) // 2]) if len(listed)
-                      else "w-none")
-    return base, session_id
+    found = queries_bench.subjects(base)
+    if session_id:
+        found["session"] = session_id
+    return base, found
 
 
-def _queries_loop(stop: threading.Event, base: dict[str, Any], session_id: str,
+def _queries_loop(stop: threading.Event, base: dict[str, Any], found: dict[str, str],
                   timings: dict[str, list[float]], errors: dict[str, str],
                   rounds: list[int]) -> None:
     """Every named query in turn, over and over, until `stop` (so each gets as many runs as
@@ -452,11 +449,7 @@ def _queries_loop(stop: threading.Event, base: dict[str, Any], session_id: str,
     i = 0
     while not stop.is_set():
         label, name, extra, _page = queries_bench.CASES[i % len(queries_bench.CASES)]
-        params = {**base, **extra}
-        if name == "session_timeline":
-            params["session"] = session_id
-        if name in ("live_events", "events_per_minute"):
-            params = {"project": PROJECT, **extra}
+        params = queries_bench.case_params(name, extra, base, found)
         t0 = time.perf_counter()
         try:
             run(name, params, OPERATOR)

@@ -17,6 +17,12 @@ from zoneinfo import ZoneInfo
 
 from bench.stats import summary
 
+# A 5- and a 10-step funnel over the filing journey's events (10: steps repeat, as a funnel
+# through the same pages twice does).
+FIVE_STEPS = "page_view,validation_success,otp_success,return_filed,payment_initiated"
+TEN_STEPS = FIVE_STEPS + ",button_click,page_view,otp_success,return_filed,page_view"
+RETENTION_WEEKS = 12
+
 # (label, query name, extra params, page it is behind)
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("overview", "overview", {"channel": "all"}, "Overview"),
@@ -40,6 +46,13 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("events_per_minute", "events_per_minute", {"minutes": 60}, "Live"),
     ("events_by_day", "events_by_day", {"channel": "all"}, "(API/CLI)"),
     ("events_by_name", "events_by_name", {"channel": "all"}, "(API/CLI)"),
+    # Issue 11's analyses (their own targets: bench/report.py ANALYSIS_TARGETS).
+    ("funnel (5 steps)", "funnel", {"steps": FIVE_STEPS, "window": "1d"}, "Funnels"),
+    ("funnel (10 steps)", "funnel", {"steps": TEN_STEPS, "window": "1d"}, "Funnels"),
+    ("journey_profile", "journey_profile", {}, "Journey explorer"),
+    ("journey (first page)", "journey", {}, "Journey explorer"),
+    ("paths (5 steps)", "paths", {"steps": 5, "channel": "all"}, "Paths"),
+    ("retention (12 weeks)", "retention", {"period": "week", "periods": 12}, "Retention"),
 ]
 
 
@@ -69,6 +82,37 @@ def timed_runs(fn, runs: int, budget_s: float, min_runs: int = 3) -> list[float]
     return out
 
 
+def subjects(base: dict[str, Any]) -> dict[str, str]:
+    """What the queries about one thing open: a web session of the range (a real, mid-sized
+    one, from the sessions list) and its person (by an identifier of theirs)."""
+    from metadata.access import OPERATOR
+    from queries.runner import run
+
+    listed = run("sessions_list", {**base, "channel": "web", "limit": 50, "min_duration_s": 60},
+                 OPERATOR)
+    if not len(listed):
+        return {"session": "w-none", "person": "none"}
+    row = listed.iloc[len(listed) // 2]
+    key = str(row["person_key"])
+    return {"session": str(row["session_id"]), "person": key.partition(":")[2] or key}
+
+
+def case_params(name: str, extra: dict[str, Any], base: dict[str, Any],
+                found: dict[str, str]) -> dict[str, Any]:
+    """A case's parameters: the range and its extras, or what its query needs instead."""
+    params = {**base, **extra}
+    if name == "session_timeline":
+        params["session"] = found["session"]
+    if name in ("live_events", "events_per_minute"):
+        params = {"project": base["project"], **extra}
+    if name in ("journey_profile", "journey"):
+        params = {"project": base["project"], "person": found["person"]}
+    if name == "retention":  # a 12-week table: the weeks ending on the range's last day
+        last = date.fromisoformat(base["to"])
+        params["from"] = (last - timedelta(weeks=RETENTION_WEEKS, days=-1)).isoformat()
+    return params
+
+
 def run_all(project: str, now_ms: int, runs: int, budget_s: float, log=print,
             warmup: bool = True) -> dict[str, Any]:
     from metadata.access import OPERATOR
@@ -95,18 +139,12 @@ def run_all(project: str, now_ms: int, runs: int, budget_s: float, log=print,
     scan_s = summary(scan_t)
     log(f"  plain scan of {rows_in_range:,} rows: median {scan_s['median'] * 1000:.0f} ms")
 
-    # One web session of the range, from the sessions list (a real, mid-sized one).
-    listed = run("sessions_list", {**base, "channel": "web", "limit": 50, "min_duration_s": 60},
-                 OPERATOR)
-    session_id = str(listed["session_id"].iloc[len(listed) // 2]) if len(listed) else "w-none"
+    found = subjects(base)
+    session_id = found["session"]
 
     results = []
     for label, name, extra, page in CASES:
-        params = {**base, **extra}
-        if name == "session_timeline":
-            params["session"] = session_id
-        if name in ("live_events", "events_per_minute"):
-            params = {"project": project, **extra}
+        params = case_params(name, extra, base, found)
         if warmup:
             run(name, params, OPERATOR)  # an untimed first run: also checks it works
         t = timed_runs(lambda n=name, p=params: run(n, p, OPERATOR), runs, budget_s)
