@@ -333,3 +333,39 @@ def test_the_demos_cross_channel_funnel_is_what_the_generator_created(stack):
                           "to": str(rng.date_to), "steps": steps, "window": "1d"}, OPERATOR)
     assert truth[2] > 0, "the demo must hold people who did the whole journey"
     assert list(rows["count"]) == truth
+
+
+# --- saved funnels -----------------------------------------------------------------------------
+def test_saved_funnels_are_per_project_named_owned_and_open_by_link(stack):
+    from metadata import funnels, users
+    from metadata.access import AccessDenied, Principal
+    from metadata.projects import ProjectError
+    from tests.test_workbench_auth import PASSWORD, signed_in_app
+
+    p = old_project(stack)
+    pid = p["project_id"]
+    post_web(stack, p, FOUR)
+    stack.drain()
+    users.add_user("saver-1", PASSWORD, role="analyst", projects=[pid])
+    users.add_user("saver-2", PASSWORD, role="analyst", projects=[pid])
+    users.add_user("outsider", PASSWORD, role="analyst", projects=[])
+    one, two, out = (Principal("user", n) for n in ("saver-1", "saver-2", "outsider"))
+    definition = {"steps": [{"event": "page_view"}, {"event": "otp_success"}], "window": 3600,
+                  "order": "ordered", "count_by": "person", "breakdown": "", "exclusion": None}
+    saved = funnels.save_funnel(one, pid, "Login funnel", definition)
+    assert (saved.owner, saved.name) == ("saver-1", "Login funnel")
+    assert [f.name for f in funnels.list_funnels(two, pid)] == ["Login funnel"]
+    with pytest.raises(ProjectError, match="saver-1's funnel"):
+        funnels.save_funnel(two, pid, "Login funnel", definition)  # not theirs to replace
+    assert not funnels.delete_funnel(two, pid, saved.id)
+    with pytest.raises(AccessDenied):
+        funnels.list_funnels(out, pid)
+    # Its link opens it for anyone who may read the project: 4 entered, 3 reached the OTP.
+    at = signed_in_app("saver-2", {"project": pid, "range": "custom",
+                                   "dates": [DAY["from"], DAY["to"]], "saved": str(saved.id)})
+    at.switch_page("app_pages/funnels.py").run(timeout=60)
+    assert not at.exception, [e.message for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Entered (people)"], shown["Completed"]) == ("4", "3")
+    assert funnels.delete_funnel(one, pid, saved.id)
+    assert funnels.list_funnels(one, pid) == []
