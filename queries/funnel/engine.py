@@ -7,11 +7,11 @@ between steps or the breakdown value at step 1. Here, per unit (person, or sessi
    from the stored model (persons and sessions as stored, repaired on merges);
 2. `units`: its events sorted by (time, mask) — simultaneous events are taken in step order —
    and its entries (see `_prune`);
-3. per entry (a step-1 event inside the date range; for `any`, any step's event) a fold over
-   the events after it within the window: `ordered` takes the next step's first event, other
-   events may come between; `strict` stops at any event that is not the next step; an
-   exclusion event after step `from` and before step `to` caps that entry at where it is;
-   `any` counts the distinct steps done within the window from the entry;
+3. per entry (a step-1 event inside the date range; for `any`, any step's event) the index of
+   each step's event within the window: `ordered` takes the next step's first event after the
+   previous step's (other events may come between); `strict` only the very next event; an
+   exclusion event after step `from` and before step `to`'s event stops the entry at `from`;
+   `any` takes each step's first event within the window from the entry;
 4. the unit's best entry: the deepest, then the earliest — its step times and its step-1
    breakdown value are the unit's.
 Only structure varies with the params (how many steps, which filters, which whitelisted
@@ -83,30 +83,45 @@ def _value(params: FunnelParams) -> str:
     return "evs[i].3" if params.breakdown else "''"
 
 
-def _fold(params: FunnelParams) -> str:
-    """The per-entry fold: state (steps reached, their times, cap, stopped)."""
-    advance = "(toUInt8(acc.1 + 1), arrayPushBack(acc.2, x.1), acc.3, acc.4)"
-    if params.order == "strict":
-        other = "(acc.1, acc.2, acc.3, toUInt8(1))"
-    elif params.exclusion is not None:
-        other = ("if(bitTest(x.2, {n_steps:UInt8}) AND acc.1 >= {ex_from:UInt8} "
-                 "AND acc.1 < {ex_to:UInt8}, (acc.1, acc.2, acc.1, acc.4), acc)")
-    else:
-        other = "acc"
-    body = (f"if(x.1 - acc.2[1] > {{window_ms:Int64}} OR acc.1 >= acc.3 OR acc.4 = 1, acc, "
-            f"if(bitTest(x.2, acc.1), {advance}, {other}))")
-    start = "(toUInt8(1), [evs[i].1], toUInt8({n_steps:UInt8}), toUInt8(0))"
-    return (f"arrayMap(i -> (arrayFold((acc, x) -> {body}, arraySlice(evs, i + 1), {start}), "
-            f"{_value(params)}), entries)")
+_WITHIN = "x.1 - t0 <= {window_ms:Int64}"
 
 
-def _any(params: FunnelParams) -> str:
-    """Per entry, the first time of each step within the window from it, in time order."""
-    firsts = ("arrayMap(s -> arrayFirst(x -> bitTest(x.2, s) "
-              "AND x.1 - evs[i].1 <= {window_ms:Int64}, arraySlice(evs, i)).1, "
-              "range({n_steps:UInt8}))")
-    return (f"arrayMap(i -> (arraySort(arrayFilter(t -> t > 0, {firsts})), {_value(params)}), "
-            "entries)")
+def _matched(params: FunnelParams, value_at: str) -> str:
+    """One row per entry `i` (at time t0) with `idx1` … `idxN`: the index in `evs` of each
+    step's event, 0 from the first step not reached. `ordered`: the first event of the step
+    after the previous step's, within the window; `strict`: the very next event, if it is the
+    step's; an exclusion event after step `from` and before step `to`'s event leaves step `to`
+    (and all after it) unreached. Each step is a subquery over the one before, so each index
+    is computed once (an alias chain would be expanded into every use)."""
+    sql = (f"(SELECT unit, person_id, evs, i AS idx1, evs[i].1 AS t0, {value_at} AS at_value "
+           "FROM units ARRAY JOIN entries AS i)")
+    ex = params.exclusion
+    for k in range(2, len(params.steps) + 1):
+        prev, bit = f"nullIf(idx{k - 1}, 0)", k - 1  # NULL: the step before was not reached
+        after = f"j - 1 = {prev}" if params.order == "strict" else f"j > {prev}"
+        if ex is not None and k == ex.to_step:
+            sql = (f"(SELECT *, arrayFirstIndex((x, j) -> j > nullIf(idx{ex.from_step}, 0) "
+                   "AND bitTest(x.2, {n_steps:UInt8}), evs, arrayEnumerate(evs)) AS excluded "
+                   f"FROM {sql})")
+            after += " AND j < if(excluded = 0, 4294967295, excluded)"
+        sql = (f"(SELECT *, arrayFirstIndex((x, j) -> {after} AND bitTest(x.2, {bit}) "
+               f"AND {_WITHIN}, evs, arrayEnumerate(evs)) AS idx{k} FROM {sql})")
+    n = len(params.steps)
+    times = ", ".join(f"evs[idx{k}].1" for k in range(1, n + 1))
+    idx = ", ".join(f"idx{k}" for k in range(1, n + 1))
+    return (f"SELECT unit, person_id, at_value, arrayFilter((t, k) -> k > 0, [{times}], [{idx}]) "
+            f"AS at, toUInt8(length(at)) AS reached FROM {sql}")
+
+
+def _any(params: FunnelParams, value_at: str) -> str:
+    """One row per entry `i` (at time t0): the first time of each step done within the window
+    from it, in time order."""
+    firsts = ", ".join(
+        f"arrayFirst((x, j) -> j >= i AND bitTest(x.2, {bit}) AND {_WITHIN}, evs, "
+        "arrayEnumerate(evs)).1" for bit in range(len(params.steps)))
+    return (f"SELECT unit, person_id, {value_at} AS at_value, evs[i].1 AS t0, "
+            f"arraySort(arrayFilter(t -> t > 0, [{firsts}])) AS at, "
+            "toUInt8(length(at)) AS reached FROM units ARRAY JOIN entries AS i")
 
 
 def _prune(params: FunnelParams) -> str:
@@ -117,8 +132,11 @@ def _prune(params: FunnelParams) -> str:
     (most people's whole journey fits one window: one fold instead of one per page view)."""
     if params.order == "strict" or params.exclusion is not None:
         return "all_entries"
-    return ("arrayFilter((e, k) -> k = 1 OR evs[-1].1 - evs[all_entries[k - 1]].1 "
-            "> {window_ms:Int64}, all_entries, arrayEnumerate(all_entries))")
+    # Each entry beside the time of the entry before it (0 for the first).
+    before = ("arrayPopBack(arrayPushFront(arrayFilter((x, f) -> f, arrayMap(x -> x.1, evs), "
+              "is_entry), toInt64(0)))")
+    return (f"arrayFilter((i, b) -> b = 0 OR last_t - b > {{window_ms:Int64}}, all_entries, "
+            f"{before})")
 
 
 def units_sql(params: FunnelParams) -> str:
@@ -143,16 +161,13 @@ def units_sql(params: FunnelParams) -> str:
                   "AND event_name IN {names:Array(String)})")
         keep = "WHERE mask != 0"
     sessions_only = " AND e.session_id != ''" if unit == "session_id" else ""
+    value_at = "evs[i].3" if params.breakdown else "''"
     if params.order == "any":
         entry = "x.2 != 0"
-        results = _any(params)
-        level = "toUInt8(length(best.1))"
-        times = "best.1"
+        entered = _any(params, value_at)
     else:
         entry = "bitTest(x.2, 0)"
-        results = _fold(params)
-        level = "best.1.1"
-        times = "best.1.2"
+        entered = _matched(params, value_at)
     return f"""
 WITH ev AS (
     SELECT unit, person_id, t, mask, value FROM (
@@ -168,22 +183,31 @@ WITH ev AS (
 units AS (
     SELECT unit, any(person_id) AS person_id,
            arraySort(groupArray((t, mask{', value' if params.breakdown else ''}))) AS evs,
-           arrayFilter(i -> {entry.replace('x.', 'evs[i].')}
-                            AND evs[i].1 >= toUnixTimestamp64Milli({_RANGE})
-                            AND evs[i].1 < toUnixTimestamp64Milli({{end:DateTime64(3, 'UTC')}}),
-                       arrayEnumerate(evs)) AS all_entries,
+           -- (Lambdas here take arrays element-wise: one that read `evs` by index would copy
+           -- it once per element.)
+           arrayMap(x -> {entry}
+                         AND x.1 >= toUnixTimestamp64Milli({_RANGE})
+                         AND x.1 < toUnixTimestamp64Milli({{end:DateTime64(3, 'UTC')}}),
+                    evs) AS is_entry,
+           arrayFilter((i, f) -> f, arrayEnumerate(evs), is_entry) AS all_entries,
+           evs[-1].1 AS last_t,
            {_prune(params)} AS entries
     FROM ev
     GROUP BY unit
     HAVING length(entries) > 0
 ),
+entered AS (
+    -- One row per entry (lambdas over a row's own array copy nothing; one reading `evs` for
+    -- each entry of an array of entries would copy it per entry).
+    {entered}
+),
 best AS (
-    SELECT unit, person_id,
-           arraySort(r -> ({'-length(r.1)' if params.order == 'any' else '-r.1.1'},
-                           {'r.1[1]' if params.order == 'any' else 'r.1.2[1]'}),
-                     {results})[1] AS best,
-           {level} AS level, {times} AS times, best.2 AS value
-    FROM units
+    -- The unit's furthest entry, then its earliest.
+    SELECT unit, any(person_id) AS person_id,
+           argMin((reached, at, at_value), (-toInt16(reached), at[1])) AS r,
+           r.1 AS level, r.2 AS times, r.3 AS value
+    FROM entered
+    GROUP BY unit
 )"""
 
 
