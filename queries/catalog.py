@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from queries.builders import breakdown, retention
+from queries.builders import paths as paths_query
 from queries.builders.retention import RetentionParams
 from queries.funnel import engine as funnel
 from queries.funnel.params import FunnelParams, FunnelStepParams
@@ -117,6 +118,12 @@ QUERIES: dict[str, NamedQuery] = {
            "cohort_event), and how many returned (any event or return_event) in each later "
            "period, or in it or after (mode)",
            builder=retention.build),
+        # Paths (queries/builders/paths.py)
+        _Q("paths", paths_query.PathsParams,
+           "Paths: the most common sequences of steps (page paths, event names) in sessions, "
+           "from the session's start, from a `start` step or up to an `end` step, `steps` deep, "
+           "with sessions and conversions; the top `limit` and one row for the rest",
+           builder=paths_query.build, example=paths_query.example()),
         # Live
         _Q("live_events", LiveParams, "Latest events across channels", LIVE_TTL,
            example={"project": "kra-demo", "minutes": 60, "limit": 50}),

@@ -21,6 +21,7 @@ st.set_page_config(page_title="Njia", page_icon="🧭", layout="wide")
 PAGES = [  # (file, title, icon, url path)
     ("app_pages/overview.py", "Overview", ":material/monitoring:", "overview"),
     ("app_pages/funnels.py", "Funnels", ":material/filter_alt:", "funnels"),
+    ("app_pages/paths.py", "Paths", ":material/account_tree:", "paths"),
     ("app_pages/sessions.py", "Sessions", ":material/timeline:", "sessions"),
     ("app_pages/live.py", "Live feed", ":material/bolt:", "live"),
     ("app_pages/errors.py", "Errors", ":material/bug_report:", "errors"),

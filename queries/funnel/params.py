@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from config.journeys import journey
 from metadata.projects import ProjectSettings
 from queries.params import RangeParams
 from queries.timerange import to_utc_naive
@@ -158,13 +159,10 @@ class FunnelParams(RangeParams):
     @classmethod
     def _preset(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("journey"):
-            from config.journeys import journey
-            from queries.funnel.presets import preset_steps
-
             if data.get("steps"):
                 raise ValueError("journey: give either a journey or steps, not both")
             try:
-                data = {**data, "steps": preset_steps(journey(str(data["journey"])))}
+                data = {**data, "steps": list(journey(str(data["journey"])).funnel_steps())}
             except ValueError as exc:
                 raise ValueError(f"journey: {exc}") from None
         return data
