@@ -20,6 +20,7 @@ from queries.builders.retention import RetentionParams
 from queries.funnel import engine as funnel
 from queries.funnel.params import FunnelParams, FunnelStepParams
 from queries.funnel.params import example as funnel_example
+from queries.journey.params import JourneyEventParams, JourneyParams, JourneyProfileParams
 from queries.params import (
     BreakdownParams,
     EventPropertiesParams,
@@ -124,6 +125,20 @@ QUERIES: dict[str, NamedQuery] = {
            "from the session's start, from a `start` step or up to an `end` step, `steps` deep, "
            "with sessions and conversions; the top `limit` and one row for the rest",
            builder=paths_query.build, example=paths_query.example()),
+        # Journey explorer (queries/journey/): one person, by any identifier
+        _Q("journey_profile", JourneyProfileParams,
+           "One person's card: identifiers, first/last seen, channels, devices, countries, "
+           "counts, conversions, last WhatsApp conversation and its status, CSAT given",
+           example={"project": "kra-demo", "person": "+254722000002"}),
+        _Q("journey", JourneyParams,
+           "One person's merged timeline (web, WhatsApp, AI) grouped by session or "
+           "conversation, with readable labels and properties; paginated, whole history "
+           "unless from/to are given",
+           example={"project": "kra-demo", "person": "+254722000002",
+                    "from": "2026-06-01", "to": "2026-06-30"}),
+        _Q("journey_event", JourneyEventParams,
+           "One event's properties, context and traits (the explorer's inspector)",
+           example={"project": "kra-demo", "event": "00000000-0000-4000-8000-000000000000"}),
         # Live
         _Q("live_events", LiveParams, "Latest events across channels", LIVE_TTL,
            example={"project": "kra-demo", "minutes": 60, "limit": 50}),

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from config.journeys import journeys
 from contract.record import (
     AGENT_CHANNELS,
     CHANNELS,
@@ -21,7 +22,6 @@ from contract.record import (
     WEB_CHANNELS,
     WHATSAPP_CHANNELS,
 )
-from config.journeys import journeys
 from metadata.projects import PROJECT_ID_RE, ProjectSettings
 from queries.timerange import DateRange, to_utc_naive
 

@@ -91,6 +91,11 @@ def prepare(name: str, raw: Mapping[str, Any] | BaseModel, principal: Principal)
 
         values["person_ids"] = person_ids_named_by(
             project.project_id, values["person"], project.settings.phone_region)
+    # A query about one person looks them up first (the journey explorer: their id,
+    # identifiers and the model's chains holding them, queries/journey/person.py).
+    look_up = getattr(model, "look_up", None)
+    if callable(look_up):
+        values.update(look_up(project))
     # Bind exactly what this SQL uses (the params models bind a superset: tz, timeout, …);
     # tests/test_queries_catalog.py checks that every placeholder has a value of its type.
     bound = {key: values[key] for key in placeholders(sql)}
@@ -107,7 +112,8 @@ def execute(prepared: Prepared) -> pd.DataFrame:
             df = _empty_frame(client, prepared)
     except ClickHouseError as exc:
         # Bound values may carry a person search (phone, email, PIN): masked in the log.
-        shown = {k: mask(v) if k in ("person", "person_ids") else v
+        shown = {k: mask(v) if k in ("person", "person_ids", "search", "person_keys", "chains")
+                 else v
                  for k, v in prepared.bound.items()}
         log.error("query %s failed with %s: %s", prepared.name, shown, mask_text(exc))
         raise QueryFailed(f"query {prepared.name} failed: {exc}") from exc

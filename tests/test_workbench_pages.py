@@ -185,7 +185,7 @@ def test_errors_page(stack, dataset, analyst):  # noqa: F811
     assert shown == {"Errors": "2", "Affected sessions": "2", "Affected people": "2",
                      "Sessions with an error": "66.7 %"}
     links = at.get("page_link")
-    assert len(links) == 2
+    assert len(links) == 4  # per affected session: its timeline and the person's journey
 
 
 def test_the_date_filter_changes_the_error_numbers(stack, dataset, analyst):  # noqa: F811
@@ -199,15 +199,16 @@ def test_the_date_filter_changes_the_error_numbers(stack, dataset, analyst):  # 
     assert metrics(at) == {"Errors": "1", "Affected sessions": "1", "Affected people": "1",
                            "Sessions with an error": "50.0 %"}
     assert list(frame(at, "error_type")["error_type"]) == ["ValidationError"]
+    assert [link.label for link in at.get("page_link")][1] == "Journey of PIN A001"
     assert [link.label.startswith("Timeline of PIN A001") for link in at.get("page_link")] == [
-        True]
+        True, False]
     # 03-12 … 03-16: S3's TypeError; S3 is the only web session (C1 is WhatsApp, Sb a bot).
     at.sidebar.date_input(key="dates").set_value((date(2026, 3, 12), date(2026, 3, 16))).run()
     no_exceptions(at)
     assert metrics(at) == {"Errors": "1", "Affected sessions": "1", "Affected people": "1",
                            "Sessions with an error": "100.0 %"}
     assert list(frame(at, "error_type")["error_type"]) == ["TypeError"]
-    assert len(at.get("page_link")) == 1
+    assert len(at.get("page_link")) == 2
 
 
 def test_errors_page_empty_state(stack, dataset, analyst):  # noqa: F811

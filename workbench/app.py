@@ -23,6 +23,7 @@ PAGES = [  # (file, title, icon, url path)
     ("app_pages/funnels.py", "Funnels", ":material/filter_alt:", "funnels"),
     ("app_pages/paths.py", "Paths", ":material/account_tree:", "paths"),
     ("app_pages/sessions.py", "Sessions", ":material/timeline:", "sessions"),
+    ("app_pages/journey.py", "Journey explorer", ":material/person_search:", "journey"),
     ("app_pages/live.py", "Live feed", ":material/bolt:", "live"),
     ("app_pages/errors.py", "Errors", ":material/bug_report:", "errors"),
     ("app_pages/retention.py", "Retention", ":material/event_repeat:", "retention"),

@@ -11,7 +11,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from workbench import charts, components, filters, formatters
+from workbench import charts, components, filters, formatters, journey_view
 from workbench.reads import load
 
 f = filters.current()
@@ -78,7 +78,13 @@ else:
         "session": affected["session_id"],
     })
     st.dataframe(shown, hide_index=True, width="stretch", key="errors_sessions_table")
-    for sid, who in list(zip(shown["session"], shown["person"], strict=True))[:10]:
-        st.page_link("app_pages/sessions.py", label=f"Timeline of {who} · {sid}",
-                     icon=":material/timeline:", query_params={**f.range_query(), "session": sid})
+    for sid, who, key in list(zip(shown["session"], shown["person"], affected["person_key"],
+                                  strict=True))[:10]:
+        timeline_link, person_link = st.columns([3, 2])
+        with timeline_link:
+            st.page_link("app_pages/sessions.py", label=f"Timeline of {who} · {sid}",
+                         icon=":material/timeline:",
+                         query_params={**f.range_query(), "session": sid})
+        with person_link:
+            journey_view.person_link(f.range_query(), key, f"Journey of {who}")
 components.query_details("error_sessions", list_params, affected, key="errors_sessions")

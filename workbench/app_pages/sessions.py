@@ -12,7 +12,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from workbench import charts, components, filters, formatters
+from workbench import charts, components, filters, formatters, journey_view
 from workbench.reads import load
 
 PAGE_SIZE = 25
@@ -33,11 +33,6 @@ def open_selected_row(ids: list[str]) -> None:
     rows = st.session_state["sessions_table"].selection.rows
     if rows:
         open_session(ids[rows[0]])
-
-
-def show_person(person_id: str) -> None:
-    st.session_state[PERSON_KEY] = person_id
-    st.session_state["sessions_page"] = 1
 
 
 f = filters.current()
@@ -126,13 +121,14 @@ if session_id:
                 "another range (the link carries the dates it was opened with).")
     else:
         first = timeline.iloc[0]
-        who = formatters.person(formatters.best_key(timeline["event_key"]), first["person_id"])
+        best = formatters.best_key(timeline["event_key"])
+        who = formatters.person(best, first["person_id"])
         st.subheader(f"Session timeline · {who}")
         st.caption(f"Started {formatters.local_time(first['timestamp'], f.tz)} ({f.tz}) · "
                    f"{len(timeline)} events · lasted "
                    f"{formatters.duration(timeline['seconds'].max())}")
-        st.button(f"All sessions of {who}", on_click=show_person, args=(first["person_id"],),
-                  key="sessions_person")
+        # Their whole journey, every channel, by their best identifier (not an internal id).
+        journey_view.person_link(f.range_query(), best, f"Journey of {who}")
         components.chart(timeline, charts.timeline_chart, "session_timeline", timeline_params,
                          key="timeline", empty="")
         steps = pd.DataFrame({
