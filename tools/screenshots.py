@@ -5,8 +5,9 @@
 
 Without --url it starts its own workbench (streamlit, on a free loopback port) against the
 configured stack — run `make up` first so there is data to show — signs in as a throwaway admin
-it creates and removes again, and writes signin.png, overview.png, sessions.png, live.png,
-errors.png and admin.png. With --url, give --username and the password on stdin.
+it creates and removes again, and writes signin.png and one PNG per page (overview, funnels,
+sessions, journey, paths, retention, live, errors, admin). With --url, give --username and the
+password on stdin.
 Chromium is Debian's (/usr/bin/chromium + /usr/bin/chromedriver; `make browser` installs it).
 """
 
@@ -30,7 +31,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-PAGES = ["overview", "sessions", "live", "errors", "admin"]
+PAGES = ["overview", "funnels", "sessions", "journey", "paths", "retention", "live", "errors",
+         "admin"]
 WINDOW = (1440, 1800)
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
@@ -113,7 +115,8 @@ def signed_in(driver: Any) -> bool:
 
 def capture(driver: Any, base_url: str, username: str, password: str, out_dir: Path,
             query: dict[str, Any], pages: list[str] = PAGES,
-            session_id: str | None = None) -> list[Path]:
+            session_id: str | None = None,
+            extras: dict[str, dict[str, Any]] | None = None) -> list[Path]:
     """Sign in, then save one PNG per page (and the sign-in page first)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     qs = urlencode(query, doseq=True)
@@ -126,6 +129,7 @@ def capture(driver: Any, base_url: str, username: str, password: str, out_dir: P
     wait_for_text(driver, "Sign out")
     for page in pages:
         extra = {"session": session_id} if page == "sessions" and session_id else {}
+        extra.update((extras or {}).get(page, {}))
         path = "" if page == PAGES[0] else page  # the default page lives at "/"
         driver.get(f"{base_url}/{path}?{urlencode({**query, **extra}, doseq=True)}")
         time.sleep(0.5)
@@ -203,8 +207,9 @@ def _default_project() -> str:
     return "kra-demo" if "kra-demo" in ids else ids[0]
 
 
-def _a_session(query: dict[str, Any]) -> str | None:
-    """A session worth showing on the Sessions page: a converted one in the range, else any."""
+def _a_session(query: dict[str, Any]) -> tuple[str, str] | None:
+    """A session worth showing on the Sessions page, and its person for the journey explorer:
+    a converted one in the range, else any."""
     from metadata.access import OPERATOR
     from metadata.projects import get_project
     from queries.runner import run
@@ -222,7 +227,8 @@ def _a_session(query: dict[str, Any]) -> str | None:
     for converted in ("yes", "any"):
         found = run("sessions_list", {**params, "converted": converted}, OPERATOR)
         if not found.empty:
-            return str(found["session_id"].iloc[0])
+            key = str(found["person_key"].iloc[0])
+            return str(found["session_id"].iloc[0]), key.partition(":")[2] or key
     return None
 
 
@@ -243,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     query: dict[str, Any] = {"project": project, "range": args.range}
     if args.date_from and args.date_to:
         query.update(range="custom", dates=[args.date_from, args.date_to])
-    session_id = args.session or _a_session(query)
+    found = _a_session(query)
+    session_id = args.session or (found[0] if found else None)
+    extras = {"journey": {"person": found[1]}} if found else {}
     driver = make_driver()
     try:
         if args.url:
@@ -251,11 +259,11 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("--url needs --username (and the password on stdin)")
             saved = capture(driver, args.url.rstrip("/"), args.username,
                             sys.stdin.readline().rstrip("\n"), args.out, query,
-                            session_id=session_id)
+                            session_id=session_id, extras=extras)
         else:
             with throwaway_admin() as (username, password), workbench_server() as url:
                 saved = capture(driver, url, username, password, args.out, query,
-                                session_id=session_id)
+                                session_id=session_id, extras=extras)
     finally:
         driver.quit()
     for path in saved:
