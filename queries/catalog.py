@@ -101,7 +101,7 @@ QUERIES: dict[str, NamedQuery] = {
         # Funnels (queries/funnel/)
         _Q("event_properties", EventPropertiesParams,
            "Property keys seen on one event name, with counts and common values",
-           example=example_range(event="return_filed")),
+           builder=funnel.build_event_properties, example=example_range(event="return_filed")),
         _Q("funnel", FunnelParams,
            "Funnel: per step the people (or sessions) who reached it, conversion, drop-off "
            "and time from the previous step; steps may span channels",

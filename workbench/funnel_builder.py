@@ -12,10 +12,11 @@ import json
 from typing import Any
 
 import pandas as pd
-from pydantic import ValidationError
 
-from queries.funnel.params import COLUMNS, FunnelParams, Step, window_label
+from queries.catalog import get_query
+from queries.funnel.params import COLUMNS, Step, window_label
 from queries.funnel.presets import presets
+from queries.runner import QueryParamError, validate
 
 EDITOR_COLUMNS = ["event", "filter_key", "op", "value", "label"]
 OPS = ["equals", "not_equals", "contains", "in"]
@@ -88,12 +89,10 @@ def query_params(range_params: dict[str, Any], definition: dict[str, Any]) -> di
 
 def check(range_params: dict[str, Any], definition: dict[str, Any]) -> str | None:
     """What is wrong with the definition, in a sentence; None when the query would take it."""
-    try:
-        FunnelParams.model_validate(query_params(range_params, definition))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        return f"{where}: {err['msg'].removeprefix('Value error, ')}" if where else err["msg"]
+    try:  # the runner's own validation, so the page says what `njia query` would
+        validate(get_query("funnel"), query_params(range_params, definition))
+    except QueryParamError as exc:
+        return str(exc)
     return None
 
 

@@ -21,8 +21,7 @@ def step_label(df: pd.DataFrame) -> pd.Series:
 def funnel_chart(df: pd.DataFrame) -> alt.Chart:
     """One horizontal bar per step: reached (solid) + dropped before it (red)."""
     rows = []
-    for r in df.itertuples():
-        label = f"{r.step}. {r.event}"
+    for r, label in zip(df.itertuples(), step_label(df), strict=True):
         rows.append({"step": r.step, "label": label, "part": "reached", "n": int(r.count),
                      "share": float(r.pct_of_first)})
         if r.step > 1 and r.dropped:

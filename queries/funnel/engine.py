@@ -21,6 +21,7 @@ column); every name and value is a bound parameter (queries/funnel/params.py bin
 from __future__ import annotations
 
 from queries.funnel.params import BREAKDOWNS, COLUMNS, FunnelParams, FunnelStepParams, Step
+from queries.params import EventPropertiesParams
 
 _RANGE = "{start:DateTime64(3, 'UTC')}"
 _READ_END = "{read_end:DateTime64(3, 'UTC')}"
@@ -106,6 +107,8 @@ def _matched(params: FunnelParams, value_at: str) -> str:
             after += " AND j < if(excluded = 0, 4294967295, excluded)"
         sql = (f"(SELECT *, arrayFirstIndex((x, j) -> {after} AND bitTest(x.2, {bit}) "
                f"AND {_WITHIN}, evs, arrayEnumerate(evs)) AS idx{k} FROM {sql})")
+    # Structure only: column names made from step numbers; `value_at` is one of two fixed
+    # expressions (`_value`), never a value.
     n = len(params.steps)
     times = ", ".join(f"evs[idx{k}].1" for k in range(1, n + 1))
     idx = ", ".join(f"idx{k}" for k in range(1, n + 1))
@@ -161,7 +164,7 @@ def units_sql(params: FunnelParams) -> str:
                   "AND event_name IN {names:Array(String)})")
         keep = "WHERE mask != 0"
     sessions_only = " AND e.session_id != ''" if unit == "session_id" else ""
-    value_at = "evs[i].3" if params.breakdown else "''"
+    value_at = _value(params)
     if params.order == "any":
         entry = "x.2 != 0"
         entered = _any(params, value_at)
@@ -292,3 +295,35 @@ FROM (SELECT unit, label,
 GROUP BY event
 ORDER BY units DESC, events DESC, event
 LIMIT {{limit:UInt32}}""")
+
+
+_EVENT_PROPERTIES = """\
+-- The property keys seen on one event name in the range, with how many events carry each and up
+-- to five common values (topK: suggestions for the funnel builder's filters, not counts).
+SELECT
+    key,
+    count() AS events,
+    topK(5)(value) AS top_values
+FROM (
+    SELECT key,
+           {value} AS value
+    FROM (
+        SELECT toJSONString(properties) AS js, JSONAllPaths(properties) AS keys
+        FROM events
+        WHERE project_id = {{project:String}}
+          AND timestamp >= {{start:DateTime64(3, 'UTC')}}
+          AND timestamp < {{end:DateTime64(3, 'UTC')}}
+          AND event_name = {{event:String}} AND NOT is_bot
+    )
+    ARRAY JOIN keys AS key
+)
+GROUP BY key
+ORDER BY events DESC, key
+LIMIT {{limit:UInt32}}
+"""
+
+
+def build_event_properties(_params: EventPropertiesParams) -> str:
+    """The property keys seen on one event, with common values (the step editor's picker),
+    each value read by the same rule the filters compare with."""
+    return _EVENT_PROPERTIES.format(value=_PROP.format(key="key"))

@@ -17,7 +17,7 @@ from metadata import funnels as saved
 from metadata.projects import ProjectError
 from queries.funnel.params import BREAKDOWNS, COLUMNS, window_label
 from queries.funnel.presets import presets
-from workbench import auth, components, filters, formatters
+from workbench import auth, components, filters, formatters, journey_view
 from workbench import funnel_builder as fb
 from workbench import funnel_charts as charts
 from workbench.reads import load, principal
@@ -237,9 +237,7 @@ with left:
             last_step_at=dropped["last_step_at"].map(lambda v: formatters.local_time(v, f.tz)))
         st.dataframe(shown, hide_index=True, width="stretch", key="funnel_dropped_table")
         for pid in list(dict.fromkeys(dropped["person_id"]))[:8]:
-            st.page_link("app_pages/journey.py", label=f"Journey of {pid}",
-                         icon=":material/person_search:",
-                         query_params={"project": f.project, "person": pid})
+            journey_view.person_link(f.range_query(), pid, f"Journey of {pid}")
     components.query_details("funnel_dropped", drill, dropped, key="funnel_dropped")
 with right:
     nxt = load("funnel_next", drill)
