@@ -30,6 +30,11 @@ class ProjectSettings(BaseModel):
     # the same timeout (it gets it with the settings document / sdk.js).
     session_timeout_seconds: int = Field(30 * 60, gt=0)
     phone_region: str = "KE"
+    # The AI agent's classifications below this confidence are "low confidence" (AI page).
+    low_confidence_threshold: float = Field(0.6, ge=0, le=1)
+    # A campaign recipient "replied" when they sent a message within this long after the
+    # campaign message reached them (independent of the conversation timeout).
+    campaign_attribution_seconds: int = Field(24 * 3600, gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -238,7 +243,8 @@ def write_key_prefixes(project_id: str) -> list[dict[str, Any]]:
 
 DURATION_ALIASES = {"max_event_age": "max_event_age_seconds",
                     "conversation_timeout": "conversation_timeout_seconds",
-                    "session_timeout": "session_timeout_seconds"}
+                    "session_timeout": "session_timeout_seconds",
+                    "campaign_attribution": "campaign_attribution_seconds"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 

@@ -6,20 +6,20 @@ validation, the same SQL, so a number on a page can always be re-run headless.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
-
+from queries import ai, campaigns, service, whatsapp
 from queries.builders import breakdown, retention
 from queries.builders import paths as paths_query
 from queries.builders.retention import RetentionParams
 from queries.funnel import engine as funnel
 from queries.funnel.params import FunnelParams, FunnelStepParams
 from queries.funnel.params import example as funnel_example
+from queries.named import (  # noqa: F401 - the catalog is where callers find them
+    HISTORY_TTL,
+    LIVE_TTL,
+    SQL_DIR,
+    NamedQuery,
+    placeholders,
+)
 from queries.journey.params import JourneyEventParams, JourneyParams, JourneyProfileParams
 from queries.params import (
     BreakdownParams,
@@ -36,39 +36,6 @@ from queries.params import (
     SessionTimelineParams,
     example_range,
 )
-
-SQL_DIR = Path(__file__).parent / "sql"
-
-LIVE_TTL = 30  # seconds: live numbers (the seeds' real-time cache)
-HISTORY_TTL = 300  # seconds: history (the seeds' dashboard cache)
-
-PLACEHOLDER = re.compile(r"\{(\w+):([^{}]+?)\}")
-
-
-@dataclass(frozen=True)
-class NamedQuery:
-    name: str
-    params: type[BaseModel]
-    description: str
-    ttl_seconds: int = HISTORY_TTL
-    # Queries whose shape varies build their SQL from the validated params (structure only).
-    builder: Callable[[Any], str] | None = None
-    example: dict[str, Any] = field(default_factory=example_range)
-
-    def sql_for(self, model: BaseModel) -> str:
-        if self.builder is not None:
-            return self.builder(model)
-        return (SQL_DIR / f"{self.name}.sql").read_text()
-
-
-def placeholders(sql: str) -> dict[str, str]:
-    """`{name:Type}` placeholders of a SQL text → {name: Type} (the same name has one type)."""
-    found: dict[str, str] = {}
-    for name, type_ in PLACEHOLDER.findall(sql):
-        if found.setdefault(name, type_.strip()) != type_.strip():
-            raise ValueError(f"placeholder {name} has two types: {found[name]}, {type_}")
-    return found
-
 
 _Q = NamedQuery
 QUERIES: dict[str, NamedQuery] = {
@@ -152,6 +119,8 @@ QUERIES: dict[str, NamedQuery] = {
            "Whether the stored sessions are current: state, watermark, events not yet in it",
            LIVE_TTL, example={"project": "kra-demo"}),
     ]
+    # Each area's own package declares its queries.
+    + whatsapp.NAMED + ai.NAMED + campaigns.NAMED + service.NAMED
 }
 
 
@@ -162,7 +131,9 @@ class UnknownQuery(KeyError):
 
 def get_query(name: str) -> NamedQuery:
     try:
-        return QUERIES[name]
+        # `njia query service-report` and /api/v1/query/service-report: a name may be spelled
+        # with hyphens.
+        return QUERIES[name.replace("-", "_")]
     except KeyError:
         raise UnknownQuery(
             f"unknown query {name!r}; known: {', '.join(sorted(QUERIES))}"

@@ -8,6 +8,8 @@ The layers (docs/architecture.md draws them):
     contract                     the event record, identifiers, stream, masking, counters
     metadata · warehouse         the metadata store · ClickHouse (client, schema, embedded server)
     collector · processor · journeys · queries    the pipeline's stages: none imports another
+    crm                          the CRM's REST API (a client, with its settings in metadata)
+    snapshots                    periodic snapshots of the headline metrics (on queries)
     workbench · demo             the analyst's UI (on queries) · the demo traffic (a client)
     cli · stack · tools          the command line, the stack runner, developer tools
 """
@@ -33,12 +35,17 @@ ALLOWED: dict[str, set[str]] = {
     "processor": STORES,
     "journeys": STORES,
     "queries": STORES,
-    "workbench": LOWER | {"metadata", "queries"},
+    "crm": LOWER | {"metadata"},
+    "snapshots": STORES | {"queries"},
+    "workbench": LOWER | {"metadata", "queries", "crm"},
     "demo": STORES,
-    "cli": STORES | {"collector", "processor", "journeys", "queries", "demo", "stack"},
-    "stack": STORES | {"collector", "processor", "journeys", "queries", "demo", "workbench"},
+    "cli": STORES | {"collector", "processor", "journeys", "queries", "demo", "stack", "crm",
+                     "snapshots"},
+    "stack": STORES | {"collector", "processor", "journeys", "queries", "demo", "workbench",
+                       "snapshots"},
     "tools": STORES | {"queries", "workbench", "stack"},
-    "bench": STORES | {"collector", "processor", "journeys", "queries", "demo", "stack"},
+    "bench": STORES | {"collector", "processor", "journeys", "queries", "demo", "stack",
+                       "snapshots"},
 }
 PACKAGES = sorted(ALLOWED)
 

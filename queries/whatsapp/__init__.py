@@ -1,0 +1,10 @@
+"""WhatsApp: messages, conversations, response and resolution times, agents, contacts.
+
+`NAMED` lists this area's named queries; queries/catalog.py adds them to the catalog.
+"""
+
+from __future__ import annotations
+
+from queries.named import NamedQuery
+
+NAMED: list[NamedQuery] = []

@@ -1,0 +1,1 @@
+"""Daily, weekly and monthly snapshots of the headline metrics, per project, in ClickHouse."""

@@ -1,0 +1,5 @@
+"""AI agent (being built)."""
+
+import streamlit as st
+
+st.title("AI agent")

@@ -1,0 +1,5 @@
+"""Campaigns (being built)."""
+
+import streamlit as st
+
+st.title("Campaigns")

@@ -1,0 +1,5 @@
+"""Service report (being built)."""
+
+import streamlit as st
+
+st.title("Service report")

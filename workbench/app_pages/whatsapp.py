@@ -1,0 +1,5 @@
+"""WhatsApp (being built)."""
+
+import streamlit as st
+
+st.title("WhatsApp")
