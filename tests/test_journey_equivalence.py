@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from journeys.model import ROLLUPS
 from metadata.access import OPERATOR
 from queries.runner import prepare
 from tests.sessions_helpers import (
@@ -90,6 +91,15 @@ def build(items: list[dict[str, Any]], seed: int) -> tuple[list[dict], list[dict
         data: dict[str, Any] = {"chat_id": f"chat-{phone}"}
         if it["pin"]:
             data["user_id"] = it["pin"]
+        # What the conversations' facts read of properties (service, intent, rating, agent).
+        if name == "csat.submitted":
+            data["rating"] = rng.randint(1, 5)
+        elif name == "chat.resolved":
+            data["service_name"] = rng.choice(("", "nil_filing"))
+        elif name == "ai.classification":
+            data["intent"] = rng.choice(("nil_return", "pin_reset"))
+        elif name in ("chat.assigned", "message.sent"):
+            data["agent_id"] = rng.choice(("", "agent-1", "agent-2"))
         if name in ("message.received", "message.sent"):
             data["message_id"] = f"m{i}"
             messages.append((f"m{i}", phone, ts))
@@ -190,6 +200,17 @@ def top_pages(stack, project_id: str, reference: bool) -> list[list[tuple]]:
             for cut in (None, (2, 4), (1, 6))]
 
 
+def conversations(stack, project_id: str, reference: bool) -> list[tuple]:
+    """Every conversation's facts: the model's rows, or the reference view's."""
+    table = ("conversations(project = {p:String}, start = '2000-01-01 00:00:00', "
+             "end = '2100-01-01 00:00:00', timeout_s = 1800, session_timeout_s = 1800)"
+             if reference else
+             "journey_conversations FINAL WHERE project_id = {p:String} AND deleted = 0")
+    columns = ", ".join(ROLLUPS[-1].key + ROLLUPS[-1].values)
+    return stack.ch().query(f"SELECT {columns} FROM {table} ORDER BY start, session_id",
+                            parameters={"p": project_id}).result_rows
+
+
 def overview(stack, project_id: str, reference: bool) -> list[tuple]:
     """The Overview's named query, on the stored model or on the reference views."""
     prepared = prepare("overview", {"project": project_id, "from": str(BASE.date()),
@@ -221,6 +242,7 @@ def test_stored_model_equals_the_reference(stack, data):
     assert overview(stack, pid, reference=False) == overview(stack, pid, reference=True)
     assert dau(stack, pid, reference=False) == dau(stack, pid, reference=True)
     assert top_pages(stack, pid, reference=False) == top_pages(stack, pid, reference=True)
+    assert conversations(stack, pid, reference=False) == conversations(stack, pid, True)
 
     # A rebuild from `events` gives what the incremental path stored.
     from journeys.model import Timeouts
@@ -230,6 +252,7 @@ def test_stored_model_equals_the_reference(stack, data):
     assert stored_sessions(stack, pid) == expected
     assert dau(stack, pid, reference=False) == dau(stack, pid, reference=True)
     assert top_pages(stack, pid, reference=False) == top_pages(stack, pid, reference=True)
+    assert conversations(stack, pid, reference=False) == conversations(stack, pid, True)
 
 
 def test_top_pages_counts_a_session_cut_by_the_range_once(stack):
