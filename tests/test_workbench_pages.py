@@ -97,9 +97,14 @@ def test_the_channel_filter_changes_the_numbers(stack, dataset, analyst):  # noq
     at.sidebar.radio(key="channel").set_value("whatsapp").run()
     no_exceptions(at)
     shown = metrics(at)
-    assert shown["Sessions"] == "1" and shown["Avg session duration"] == "10 min 0 s"
-    # Journeys, pages' devices… are web things: they say so instead of erroring.
-    assert any("web" in i.value for i in at.info)
+    # Under WhatsApp the cards are the conversations' (no conversion rate: issue 12).
+    assert shown["Conversations"] == "1" and "Conversion rate" not in shown
+    # One conversation: in 12:00, out 12:01 (the first response: 60 s), in 12:10; unresolved,
+    # no rating.
+    assert shown["Resolution rate"] == "0.00 %" and shown["Median first response"] == "1 min 0 s"
+    assert shown["CSAT"] == "—"
+    # Journeys, pages, devices… are web things: hidden, said once.
+    assert sum("web app" in i.value for i in at.info) == 1
 
 
 def test_the_date_filter_changes_the_numbers(stack, dataset, analyst):  # noqa: F811

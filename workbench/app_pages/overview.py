@@ -4,28 +4,40 @@ from __future__ import annotations
 
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
+from queries.definitions import definition
 from workbench import charts, components, filters, formatters
+from workbench import kpis as kpis_view
 from workbench.reads import load, prefetch
 
-# KPI rows of the `overview` query, in the order shown. Definitions: docs/metrics.md.
-KPIS = [
-    ("sessions", "Sessions"),
-    ("people", "People (distinct persons)"),
-    ("conversion_rate", "Conversion rate"),
-    ("identified_people", "Identified people"),
-    ("anonymous_people", "Anonymous people"),
-    ("avg_duration_s", "Avg session duration"),
-]
-HELP = {
-    "sessions": "Web sessions plus WhatsApp conversations that started in the range.",
-    "people": "Distinct persons (stitched across channels) with a session in the range.",
-    "identified_people": "People known by a KRA PIN, phone number or email.",
-    "anonymous_people": "People known only by an anonymous browser id.",
-    "conversion_rate": "Sessions containing a conversion event / sessions.",
-    "avg_duration_s": "Mean session duration over all sessions; one-event sessions count 0 s.",
+# KPI rows of the `overview` query shown per channel filter, in order; labels and tooltips are
+# the definitions of queries/definitions/overview.toml (docs/metrics.md).
+KPIS = {
+    "all": ["sessions", "people", "conversion_rate", "identified_people", "anonymous_people",
+            "avg_duration_s"],
+    "web": ["sessions", "people", "conversion_rate", "identified_people", "anonymous_people",
+            "avg_duration_s"],
+    "whatsapp": ["conversations", "people", "resolution_rate", "median_first_response_s",
+                 "csat", "identified_people"],
 }
+# Panels that describe web pages and browsers: hidden under WhatsApp, said once.
+WEB_ONLY = "Traffic by journey, top pages, devices, browsers and systems"
+
+
+def show(metric: str, value: object) -> str:
+    if metric in formatters.KPI_KINDS:  # the six the hand-computed dataset checks, as before
+        return formatters.kpi(metric, value)
+    return kpis_view.value_text(definition("overview", metric).format, value)
+
+
+def change(metric: str, row: pd.Series) -> str | None:
+    if metric in formatters.KPI_KINDS:
+        return formatters.kpi_change(metric, row["change_ratio"], row["change"])
+    return kpis_view.change_text(definition("overview", metric).format, row["change_ratio"],
+                                 row["change"])
+
 
 f = filters.current()
 st.title("Overview")
@@ -37,24 +49,38 @@ pages_params = {**f.range(), "limit": 10}
 by_params = {by: {**params, "by": by, "limit": 10}
              for by in ("device_type", "browser", "os", "country")}
 # Every query of the page at once (the loads below then find them cached).
+web_panels = f.channel != "whatsapp"
 prefetch([("overview", params), ("dau", params), ("activity_heatmap", params),
-          ("traffic_by_journey", params), ("top_pages", pages_params),
-          ("duration_histogram", params), *(("breakdown", p) for p in by_params.values())])
+          ("duration_histogram", params), ("breakdown", by_params["country"]),
+          *([("traffic_by_journey", params), ("top_pages", pages_params),
+             *(("breakdown", by_params[by]) for by in ("device_type", "browser", "os"))]
+            if web_panels else [])])
 kpis = load("overview", params).set_index("metric")
 sessions_now = kpis.loc["sessions", "value"] if "sessions" in kpis.index else 0
 
 # Two rows of three: full labels stay readable on a laptop screen.
+shown = KPIS[f.channel]
 cells = [c for _ in range(2) for c in st.columns(3)]
-for column, (metric, label) in zip(cells, KPIS, strict=True):
-    row = kpis.loc[metric]
+days = (f.date_to - f.date_from).days + 1
+for column, metric in zip(cells, shown, strict=True):
+    found = definition("overview", metric)
+    row = kpis.loc[metric] if metric in kpis.index else None
     column.metric(
-        label,
-        formatters.kpi(metric, row["value"]),
-        delta=formatters.kpi_change(metric, row["change_ratio"], row["change"]),
-        help=f"{HELP[metric]} Previous {(f.date_to - f.date_from).days + 1} day(s): "
-             f"{formatters.kpi(metric, row['previous'])}.",
+        found.label,
+        "—" if row is None else show(metric, row["value"]),
+        delta=None if row is None else change(metric, row),
+        help=found.help + ("" if row is None else
+                           f" Previous {days} day(s): {show(metric, row['previous'])}."),
+        delta_color="inverse" if metric == "median_first_response_s" else "normal",
         border=True,
     )
+if f.channel == "all" and "web_sessions" in kpis.index:
+    web_now = formatters.count(kpis.loc["web_sessions", "value"])
+    conversations_now = formatters.count(kpis.loc["conversations", "value"])
+    st.caption(
+        f"Under all channels a session is a web session or a WhatsApp conversation: "
+        f"{web_now} web sessions + {conversations_now} conversations. People are distinct "
+        "persons across both; the conversion rate and the average duration are over both.")
 components.query_details("overview", params, kpis.reset_index(), key="overview_kpis")
 
 if not sessions_now:
@@ -79,41 +105,44 @@ with right:
                      "activity_heatmap", params, key="heatmap",
                      empty="No sessions started in this range.")
 
-left, right = st.columns(2, gap="large")
-with left:
-    st.subheader("Traffic by journey")
-    journeys = load("traffic_by_journey", params)
-    components.chart(
-        journeys,
-        partial(charts.ranked_bar_chart, category="journey", value="sessions",
-                title="Journey", extra_tooltip=["conversions:Q", "people:Q"]),
-        "traffic_by_journey", params, key="journeys",
-        empty="No web sessions in this range (journeys are web pages).")
-with right:
-    st.subheader("Top pages")
-    pages = load("top_pages", pages_params)
-    components.chart(
-        pages,
-        partial(charts.ranked_bar_chart, category="page", value="views",
-                value_title="Page views", extra_tooltip=["sessions:Q", "people:Q"]),
-        "top_pages", pages_params, key="pages", empty="No page views in this range.")
+if web_panels:
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Traffic by journey")
+        journeys = load("traffic_by_journey", params)
+        components.chart(
+            journeys,
+            partial(charts.ranked_bar_chart, category="journey", value="sessions",
+                    title="Journey", extra_tooltip=["conversions:Q", "people:Q"]),
+            "traffic_by_journey", params, key="journeys",
+            empty="No web sessions in this range (journeys are web pages).")
+    with right:
+        st.subheader("Top pages")
+        pages = load("top_pages", pages_params)
+        components.chart(
+            pages,
+            partial(charts.ranked_bar_chart, category="page", value="views",
+                    value_title="Page views", extra_tooltip=["sessions:Q", "people:Q"]),
+            "top_pages", pages_params, key="pages", empty="No page views in this range.")
 
-st.subheader("Devices, browsers and systems (web sessions)")
-device_col, browser_col, os_col = st.columns(3, gap="large")
-for column, by, title, build in [
-    (device_col, "device_type", "Device", partial(
-        charts.donut_chart, category="key", value="sessions", title="Device")),
-    (browser_col, "browser", "Browser", partial(
-        charts.ranked_bar_chart, category="key", value="sessions", title="Browser")),
-    (os_col, "os", "Operating system", partial(
-        charts.ranked_bar_chart, category="key", value="sessions", title="OS")),
-]:
-    with column:
-        st.markdown(f"**{title}**")
-        components.chart(load("breakdown", by_params[by]), build, "breakdown", by_params[by],
-                         key=f"by_{by}",
-                         empty="No web sessions here: devices, browsers and systems describe "
-                               "web browsers, not WhatsApp.")
+    st.subheader("Devices, browsers and systems (web sessions)")
+    device_col, browser_col, os_col = st.columns(3, gap="large")
+    for column, by, title, build in [
+        (device_col, "device_type", "Device", partial(
+            charts.donut_chart, category="key", value="sessions", title="Device")),
+        (browser_col, "browser", "Browser", partial(
+            charts.ranked_bar_chart, category="key", value="sessions", title="Browser")),
+        (os_col, "os", "Operating system", partial(
+            charts.ranked_bar_chart, category="key", value="sessions", title="OS")),
+    ]:
+        with column:
+            st.markdown(f"**{title}**")
+            components.chart(load("breakdown", by_params[by]), build, "breakdown", by_params[by],
+                             key=f"by_{by}",
+                             empty="No web sessions in this range.")
+else:
+    st.info(f"{WEB_ONLY} describe the web app; they are hidden under the WhatsApp channel "
+            "(pick All or Web to see them).", icon=":material/info:")
 
 left, right = st.columns(2, gap="large")
 with left:
