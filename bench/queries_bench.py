@@ -53,6 +53,34 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("journey (first page)", "journey", {}, "Journey explorer"),
     ("paths (5 steps)", "paths", {"steps": 5, "channel": "all"}, "Paths"),
     ("retention (12 weeks)", "retention", {"period": "week", "periods": 12}, "Retention"),
+    # Issue 12's pages (the page target: p95 < 300 ms at 10 M).
+    ("overview (WhatsApp)", "overview", {"channel": "whatsapp"}, "Overview"),
+    ("whatsapp", "whatsapp", {}, "WhatsApp"),
+    ("whatsapp_volume", "whatsapp_volume", {}, "WhatsApp"),
+    ("whatsapp_heatmap", "whatsapp_heatmap", {}, "WhatsApp"),
+    ("whatsapp_response_histogram", "whatsapp_response_histogram", {}, "WhatsApp"),
+    ("whatsapp_funnel", "whatsapp_funnel", {}, "WhatsApp"),
+    ("whatsapp_countries", "whatsapp_countries", {}, "WhatsApp"),
+    ("whatsapp_agents", "whatsapp_agents", {}, "WhatsApp"),
+    ("whatsapp_lengths", "whatsapp_lengths", {}, "WhatsApp"),
+    ("whatsapp_dropped", "whatsapp_dropped", {"limit": 100}, "WhatsApp"),
+    ("whatsapp_open", "whatsapp_open", {"limit": 200}, "WhatsApp"),
+    ("whatsapp_workload", "whatsapp_workload", {}, "WhatsApp"),
+    ("ai", "ai", {}, "AI agent"),
+    ("ai_intents", "ai_intents", {"limit": 15}, "AI agent"),
+    ("ai_latency_histogram", "ai_latency_histogram", {}, "AI agent"),
+    ("ai_errors_by_day", "ai_errors_by_day", {}, "AI agent"),
+    ("ai_errors_by_type", "ai_errors_by_type", {"limit": 20}, "AI agent, Errors"),
+    ("ai_low_confidence", "ai_low_confidence", {"limit": 20}, "AI agent"),
+    ("ai_intent_escalation", "ai_intent_escalation", {"limit": 15}, "AI agent"),
+    ("ai_errors_summary", "ai_errors_summary", {}, "Errors"),
+    ("errors_trend", "errors_trend", {}, "Errors"),
+    ("campaigns", "campaigns", {}, "Campaigns"),
+    ("campaigns_kpis", "campaigns_kpis", {}, "Campaigns"),
+    ("service_report", "service_report", {}, "Service report"),
+    ("snapshot_trends", "snapshot_trends",
+     {"snapshot_type": "daily", "metrics": "overview.sessions,whatsapp.conversations"},
+     "Overview, WhatsApp"),
 ]
 
 
@@ -103,7 +131,7 @@ def case_params(name: str, extra: dict[str, Any], base: dict[str, Any],
     params = {**base, **extra}
     if name == "session_timeline":
         params["session"] = found["session"]
-    if name in ("live_events", "events_per_minute"):
+    if name in ("live_events", "events_per_minute", "whatsapp_open", "whatsapp_workload"):
         params = {"project": base["project"], **extra}
     if name in ("journey_profile", "journey"):
         params = {"project": base["project"], "person": found["person"]}

@@ -197,7 +197,7 @@ AGGREGATES = {
     "ai_errors_summary", "ai_low_confidence", "ai_intent_escalation", "errors_trend",
     "whatsapp", "whatsapp_open", "whatsapp_workload", "whatsapp_volume", "whatsapp_heatmap",
     "whatsapp_response_histogram", "whatsapp_funnel", "whatsapp_countries", "whatsapp_agents",
-    "whatsapp_lengths",
+    "whatsapp_lengths", "campaigns", "campaigns_kpis", "service_report", "snapshot_trends",
 }
 
 
