@@ -91,6 +91,33 @@ def test_overview_kpis_equal_njia_query_and_the_api(stack, dataset, analyst, api
         assert from_cli[metric]["value"] == KPIS["web"][metric][0]
 
 
+
+# The pages of issue 12: `njia query NAME` and the API print what the runner gives the page
+# (each page's AppTest — tests/test_whatsapp.py, test_ai_agent.py, test_campaigns.py,
+# test_service_report.py — checks the page shows the runner's numbers).
+@pytest.mark.parametrize("name", ["whatsapp", "ai", "campaigns", "service-report"])
+def test_issue_12_queries_equal_njia_query_and_the_api(stack, dataset, api, name):  # noqa: F811
+    from queries.runner import run
+    from queries.serialize import records
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "cli", "query", name, "--project", dataset["a"],
+         "--from", RANGE["from"], "--to", RANGE["to"]],
+        capture_output=True, text=True, env=stack.env, timeout=120, check=True)
+    from_cli = json.loads(cli.stdout)
+    token = tokens.create_token(dataset["a"], f"pages-{name}")["token"]
+    http = requests.get(f"{api}/api/v1/query/{name}", timeout=60, params=RANGE,
+                        headers={"Authorization": f"Bearer {token}"})
+    assert http.status_code == 200, http.text
+    from_runner = json.loads(json.dumps(records(run(
+        name, {"project": dataset["a"], **RANGE}, OPERATOR)), default=str))
+    assert from_cli == http.json()["rows"] == from_runner
+    if name != "campaigns":  # the shared dataset sends none (tests/test_campaigns.py does)
+        assert from_cli, f"{name} printed no rows"
+    if name in ("whatsapp", "ai"):  # KPIs one row per metric, as overview prints them
+        assert {"metric", "value", "previous", "change"} <= set(from_cli[0])
+
+
 def test_the_channel_filter_changes_the_numbers(stack, dataset, analyst):  # noqa: F811
     at = signed_in_app(analyst, url_params(dataset["a"]))
     assert metrics(at)["Sessions"] == "4"

@@ -1,7 +1,8 @@
 """Errors: the web app's `app_error` events — how many, trend, which, where, and who they hit.
 
 Each affected session opens its timeline on the Sessions page (the link carries the session id
-and the dates, so it can be shared).
+and the dates, so it can be shared). Under the WhatsApp channel the AI agent's `ai.error` shows
+beside `app_error`: its counts, both kinds per day, and the AI errors by type.
 """
 
 from __future__ import annotations
@@ -11,24 +12,56 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from workbench import charts, components, filters, formatters, journey_view
+from workbench import ai_charts, charts, components, filters, formatters, journey_view
 from workbench.reads import load
 
+# The channels whose errors include the AI agent's (it answers on WhatsApp).
+AI_CHANNELS = ("whatsapp", "ai")
+
 f = filters.current()
+with_ai = f.channel in AI_CHANNELS
 st.title("Errors")
-st.caption(f.describe().rsplit(" · ", 1)[0] + " · `app_error` events from the web app")
+st.caption(f.describe().rsplit(" · ", 1)[0] + " · `app_error` events from the web app"
+           + (" and `ai.error` events from the AI agent" if with_ai else ""))
 
 params = f.range()
 summary = load("errors_summary", params)
 row = summary.iloc[0] if not summary.empty else None
-if row is None or not row["errors"]:
+ai_summary = load("ai_errors_summary", params) if with_ai else None
+ai_row = ai_summary.iloc[0] if ai_summary is not None and not ai_summary.empty else None
+has_app_errors = row is not None and bool(row["errors"])
+has_ai_errors = ai_row is not None and bool(ai_row["errors"])
+if not has_app_errors and not has_ai_errors:
     st.info(
         f"No `app_error` events in {f.project} between {f.date_from} and {f.date_to}: either "
         "nothing went wrong or the web app does not send them yet. The app reports one with "
         "`analytics.track('app_error', {error_type, message, path})`."
+        + (" No `ai.error` from the AI agent either." if with_ai else "")
     )
     components.query_details("errors_summary", params, summary, key="errors_summary")
+    if ai_summary is not None:
+        components.query_details("ai_errors_summary", params, ai_summary,
+                                 key="ai_errors_summary")
     st.stop()
+if row is None:  # errors_summary always returns its one row; this only narrows the type
+    st.stop()
+
+if with_ai and ai_summary is not None and ai_row is not None:
+    st.subheader("AI agent (`ai.error`)")
+    a1, a2, a3, a4 = st.columns(4)
+    a1.metric("AI errors", formatters.count(ai_row["errors"]), border=True,
+              help=f"`ai.error` events in the range; {formatters.count(ai_row['error_types'])} "
+                   "distinct error types.")
+    a2.metric("AI error rate", f"{float(ai_row['error_rate']):.2f} %", border=True,
+              help=f"ai.error / (ai.classification + ai.generation + ai.error): "
+                   f"{formatters.count(ai_row['errors'])} of "
+                   f"{formatters.count(ai_row['ai_events'])} AI events.")
+    a3.metric("Conversations with an AI error",
+              formatters.count(ai_row["affected_conversations"]), border=True)
+    a4.metric("People hit by an AI error", formatters.count(ai_row["affected_people"]),
+              border=True)
+    components.query_details("ai_errors_summary", params, ai_summary, key="ai_errors_summary")
+    st.subheader("Web app (`app_error`)")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Errors", formatters.count(row["errors"]), border=True,
@@ -44,9 +77,14 @@ components.query_details("errors_summary", params, summary, key="errors_summary"
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Trend")
-    trend = load("errors_by_day", params)
-    components.chart(trend, charts.errors_trend_chart, "errors_by_day", params,
-                     key="errors_trend", empty="No errors in this range.")
+    if with_ai:  # both kinds, side by side, per day
+        trend = load("errors_trend", params)
+        components.chart(trend, ai_charts.errors_trend_chart, "errors_trend", params,
+                         key="errors_trend_kinds", empty="No errors in this range.")
+    else:
+        trend = load("errors_by_day", params)
+        components.chart(trend, charts.errors_trend_chart, "errors_by_day", params,
+                         key="errors_trend", empty="No errors in this range.")
 with right:
     st.subheader("By page")
     list_params = {**params, "limit": 15}
@@ -57,8 +95,14 @@ with right:
                 value_title="Errors", color=charts.ERROR, extra_tooltip=["sessions:Q"]),
         "errors_by_page", list_params, key="errors_page", empty="No errors in this range.")
 
-st.subheader("By type and message")
 list_params = {**params, "limit": 50}
+if with_ai:
+    st.subheader("AI errors by type")
+    ai_types = load("ai_errors_by_type", list_params)
+    components.table(ai_charts.errors_by_type_table(ai_types, f.tz), "ai_errors_by_type",
+                     list_params, key="ai_errors_type", empty="No `ai.error` in this range.")
+
+st.subheader("By type and message")
 by_type = load("errors_by_type", list_params)
 components.table(
     by_type.assign(last_seen=by_type["last_seen"].map(lambda v: formatters.local_time(v, f.tz))),
@@ -67,7 +111,8 @@ components.table(
 st.subheader("Affected sessions")
 affected = load("error_sessions", list_params)
 if affected.empty:
-    st.info("The errors in this range belong to no session.")
+    st.info("The errors in this range belong to no session." if has_app_errors
+            else "No `app_error` in this range.")
 else:
     shown = pd.DataFrame({
         "first error": affected["first_error"].map(lambda v: formatters.local_time(v, f.tz)),
