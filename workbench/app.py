@@ -21,9 +21,10 @@ st.set_page_config(page_title="Njia", page_icon="🧭", layout="wide")
 PAGES = [  # (file, title, icon, url path)
     ("app_pages/overview.py", "Overview", ":material/monitoring:", "overview"),
     ("app_pages/whatsapp.py", "WhatsApp", ":material/chat:", "whatsapp"),
-    ("app_pages/ai_agent.py", "AI agent", ":material/smart_toy:", "ai"),
+    ("app_pages/ai_agent.py", "AI agent", ":material/smart_toy:", "ai_agent"),
     ("app_pages/campaigns.py", "Campaigns", ":material/campaign:", "campaigns"),
-    ("app_pages/service_report.py", "Service report", ":material/summarize:", "service-report"),
+    ("app_pages/service_report.py", "Service report", ":material/summarize:",
+     "service_report"),
     ("app_pages/funnels.py", "Funnels", ":material/filter_alt:", "funnels"),
     ("app_pages/paths.py", "Paths", ":material/account_tree:", "paths"),
     ("app_pages/sessions.py", "Sessions", ":material/timeline:", "sessions"),
