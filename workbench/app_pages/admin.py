@@ -13,7 +13,9 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from metadata import admin, projects, users
+from crm import client as crm_client
+from crm import summary as crm_summary
+from metadata import admin, integrations, projects, users
 from metadata.access import AccessDenied
 from workbench import auth, reads
 
@@ -35,8 +37,8 @@ try:
     visible = admin.visible_projects(principal)
 except AccessDenied as exc:
     reads.refused(exc)
-projects_tab, tokens_tab, settings_tab, users_tab = st.tabs(
-    ["Projects and keys", "Read tokens", "Project settings", "Users"])
+projects_tab, tokens_tab, settings_tab, crm_tab, users_tab = st.tabs(
+    ["Projects and keys", "Read tokens", "Project settings", "CRM", "Users"])
 
 # --- projects ------------------------------------------------------------------------------
 with projects_tab:
@@ -144,6 +146,88 @@ with settings_tab:
                 else:
                     reads.clear()  # numbers depend on these settings
                     st.success(f"Saved the settings of {project_id}.")
+
+# --- CRM integration -------------------------------------------------------------------------
+CRM_FLASH = "admin_crm_flash"
+
+
+def crm_admin(project_id: str) -> None:
+    """The project's CRM integration: set, replace or remove it, test it. The API key is
+    write-only: its box is always empty, and the page says only whether and when one was set."""
+    flash = st.session_state.pop(CRM_FLASH, None)
+    if flash:
+        st.success(flash)
+    try:
+        found = integrations.describe_crm(principal, project_id)
+    except AccessDenied as exc:
+        reads.refused(exc)
+    if found is None:
+        st.info(f"{project_id} has no CRM integration: the Campaigns page names campaigns from "
+                "their events, and the WhatsApp page counts contacts from `contact.created`.")
+    else:
+        st.markdown(f"**Connected to** `{found.base_url}` · API key set "
+                    f"{found.key_set_at:%Y-%m-%d %H:%M} UTC · last changed by "
+                    f"{found.updated_by}")
+    with st.form("admin_crm", clear_on_submit=True):
+        base_url = st.text_input("Base URL", found.base_url if found else "",
+                                 placeholder="https://crm.chatnation.co.ke")
+        key = st.text_input(
+            "API key" + (" (leave empty to keep the stored one)" if found else ""),
+            type="password", help="Sent as the API-KEY header. Stored encrypted; never shown "
+                                  "again, here or anywhere.")
+        campaigns_path = st.text_input(
+            "Campaigns list path", found.campaigns_path if found
+            else crm_client.DEFAULT_CAMPAIGNS_PATH,
+            help="The seed gives no campaign paths; this is Njia's default.")
+        report_path = st.text_input(
+            "Campaign report path", found.campaign_report_path if found
+            else crm_client.DEFAULT_CAMPAIGN_REPORT_PATH,
+            help="{campaign_id} is replaced by the campaign's id.")
+        if st.form_submit_button("Save CRM settings"):
+            try:
+                integrations.save_crm(principal, project_id, base_url=base_url, api_key=key,
+                                      campaigns_path=campaigns_path,
+                                      campaign_report_path=report_path)
+            except (projects.ProjectError, AccessDenied) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[CRM_FLASH] = (
+                    f"Saved the CRM settings of {project_id}"
+                    + (" with the new API key." if key.strip() else " (API key kept)."))
+                st.rerun()
+    if found is None:
+        return
+    test, remove = st.columns(2)
+    if test.button("Test connection", key="admin_crm_test"):
+        try:
+            connection = integrations.crm_connection(project_id)
+        except projects.ProjectError as exc:
+            st.error(str(exc))
+        else:
+            if connection is not None:
+                checked = crm_client.check_connection(
+                    crm_summary.config_for(connection, **crm_summary.PAGE_LIMITS))
+                if checked.ok:
+                    st.success(f"The CRM answered: {checked.contacts:,} contacts, "
+                               f"{checked.campaigns:,} campaigns.")
+                else:
+                    st.error("The CRM did not answer as expected: "
+                             + " · ".join(checked.problems))
+    sure = remove.checkbox("Remove it: the pages go back to the events alone",
+                           key="admin_crm_remove_sure")
+    if remove.button("Remove CRM integration", disabled=not sure, key="admin_crm_remove"):
+        integrations.remove_crm(principal, project_id)
+        crm_summary.clear_cache()
+        st.session_state[CRM_FLASH] = f"Removed the CRM integration of {project_id}."
+        st.rerun()
+
+
+with crm_tab:
+    if not visible:
+        st.info("You administer no project yet: create one in “Projects and keys”.")
+    else:
+        crm_admin(st.selectbox("Project", visible, key="admin_crm_project"))
+
 
 # --- users ---------------------------------------------------------------------------------
 def users_admin() -> None:
