@@ -188,10 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[Any], None]]:
     """Commands that live in a module of their own (query, token, user, person, demo, rebuild)."""
-    from cli import demo, person, query, rebuild, tokens, users
+    from cli import demo, person, query, rebuild, snapshot, tokens, users
 
     return [query.register, tokens.register, users.register, person.register, demo.register,
-            rebuild.register]
+            rebuild.register, snapshot.register]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,13 +6,14 @@ validation, the same SQL, so a number on a page can always be re-run headless.
 
 from __future__ import annotations
 
-from queries import ai, campaigns, service, whatsapp
+from queries import ai, campaigns, service, snapshots, whatsapp
 from queries.builders import breakdown, retention
 from queries.builders import paths as paths_query
 from queries.builders.retention import RetentionParams
 from queries.funnel import engine as funnel
 from queries.funnel.params import FunnelParams, FunnelStepParams
 from queries.funnel.params import example as funnel_example
+from queries.journey.params import JourneyEventParams, JourneyParams, JourneyProfileParams
 from queries.named import (  # noqa: F401 - the catalog is where callers find them
     HISTORY_TTL,
     LIVE_TTL,
@@ -20,7 +21,6 @@ from queries.named import (  # noqa: F401 - the catalog is where callers find th
     NamedQuery,
     placeholders,
 )
-from queries.journey.params import JourneyEventParams, JourneyParams, JourneyProfileParams
 from queries.params import (
     BreakdownParams,
     EventPropertiesParams,
@@ -120,7 +120,7 @@ QUERIES: dict[str, NamedQuery] = {
            LIVE_TTL, example={"project": "kra-demo"}),
     ]
     # Each area's own package declares its queries.
-    + whatsapp.NAMED + ai.NAMED + campaigns.NAMED + service.NAMED
+    + whatsapp.NAMED + ai.NAMED + campaigns.NAMED + service.NAMED + snapshots.NAMED
 }
 
 

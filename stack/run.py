@@ -145,6 +145,8 @@ def serve(program: str, rest: list[str]) -> int:
             argv = [py, "-m", "processor.worker"]
         elif program == "journeys":
             argv = [py, "-m", "journeys.worker"]
+        elif program == "snapshots":
+            argv = [py, "-m", "snapshots.worker"]
         elif program == "workbench":
             from workbench.auth import cookie_key
 

@@ -13,8 +13,8 @@ from typing import Literal
 
 HERE = Path(__file__).parent
 
-Format = Literal["count", "percent", "seconds", "number", "rating"]
-FORMATS: tuple[str, ...] = ("count", "percent", "seconds", "number", "rating")
+Format = Literal["count", "percent", "ratio", "seconds", "number", "rating"]
+FORMATS: tuple[str, ...] = ("count", "percent", "ratio", "seconds", "number", "rating")
 
 
 @dataclass(frozen=True)
