@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from queries.definitions import definition
-from workbench import charts, components, filters, formatters
+from queries.snapshots import OVERVIEW_SOURCE
+from workbench import charts, components, filters, formatters, snapshot_trends
 from workbench import kpis as kpis_view
 from workbench.reads import load, prefetch
 
@@ -22,6 +23,10 @@ KPIS = {
     "whatsapp": ["conversations", "people", "resolution_rate", "median_first_response_s",
                  "csat", "identified_people"],
 }
+# The snapshot trends shown per channel filter (metrics of the Overview's own KPIs).
+TRENDS = {"all": ["sessions", "people", "conversion_rate"],
+          "web": ["sessions", "people", "conversion_rate"],
+          "whatsapp": ["conversations", "people", "median_first_response_s"]}
 # Panels that describe web pages and browsers: hidden under WhatsApp, said once.
 WEB_ONLY = "Traffic by journey, top pages, devices, browsers and systems"
 
@@ -159,3 +164,13 @@ with right:
         partial(charts.ranked_bar_chart, category="key", value="sessions", title="Country",
                 extra_tooltip=["people:Q"]),
         "breakdown", country_params, key="countries", empty="No sessions in this range.")
+
+# Trends from the stored snapshots (docs/metrics.md "Snapshots"): each day, week or month
+# computed from its own events, with growth vs the period before.
+st.subheader("Trends (snapshots)")
+period = st.segmented_control("Snapshot period", ["daily", "weekly", "monthly"],
+                              default="weekly", key="overview_trend_period",
+                              label_visibility="collapsed") or "weekly"
+snapshot_trends.render(f.project, TRENDS[f.channel], period, date_from=f.date_from,
+                       date_to=f.date_to, source=OVERVIEW_SOURCE[f.channel],
+                       key="overview_trends")
