@@ -400,12 +400,16 @@ def test_admin_tokens_settings_and_users(stack, dataset, admin):  # noqa: F811
     # Per-project settings.
     at.selectbox(key="admin_settings_project").set_value(fresh).run()
     next(n for n in at.number_input if n.label.startswith("WhatsApp conversation")).set_value(45)
+    next(n for n in at.number_input if n.label.startswith("Campaign reply")).set_value(48)
+    next(n for n in at.number_input if n.label.startswith("AI low-confidence")).set_value(0.7)
     next(t for t in at.text_input if t.label.startswith("Conversion events")).input(
         "return_filed, payment_initiated")
     next(b for b in at.button if b.label == "Save settings").click().run()
     no_exceptions(at)
     settings = require_project(fresh).settings
     assert settings.conversation_timeout_seconds == 45 * 60
+    assert settings.campaign_attribution_seconds == 48 * 3600
+    assert settings.low_confidence_threshold == 0.7
     assert settings.conversion_events == ["return_filed", "payment_initiated"]
     # A new analyst limited to that project.
     next(t for t in at.text_input if t.label == "Username").input("pages-new")

@@ -134,13 +134,23 @@ with settings_tab:
             timeout_min = st.number_input(
                 "WhatsApp conversation timeout (minutes)", min_value=1,
                 value=max(1, current.conversation_timeout_seconds // 60))
+            reply_hours = st.number_input(
+                "Campaign reply window (hours): a recipient who writes within it after a "
+                "campaign message reached them replied", min_value=1,
+                value=max(1, current.campaign_attribution_seconds // 3600))
+            threshold = st.number_input(
+                "AI low-confidence threshold (classifications below it are low confidence)",
+                min_value=0.0, max_value=1.0, step=0.05,
+                value=float(current.low_confidence_threshold))
             if st.form_submit_button("Save settings"):
                 events = [e.strip() for e in conversions.split(",") if e.strip()]
                 try:
                     admin.update_settings(
                         principal, project_id, timezone=tz, conversion_events=events,
                         max_event_age_seconds=int(max_age_days) * 86400,
-                        conversation_timeout_seconds=int(timeout_min) * 60)
+                        conversation_timeout_seconds=int(timeout_min) * 60,
+                        campaign_attribution_seconds=int(reply_hours) * 3600,
+                        low_confidence_threshold=float(threshold))
                 except (projects.ProjectError, ValueError, AccessDenied) as exc:
                     st.error(str(exc))
                 else:
