@@ -31,8 +31,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-PAGES = ["overview", "funnels", "sessions", "journey", "paths", "retention", "live", "errors",
-         "admin"]
+PAGES = ["overview", "whatsapp", "ai_agent", "campaigns", "service_report", "funnels",
+         "sessions", "journey", "paths", "retention", "live", "errors", "admin"]
 WINDOW = (1440, 1800)
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
