@@ -69,12 +69,16 @@ ROLLUPS = (
     Rollup("journey_pages", "pages",
            ("journey_key", "bucket", "page_path", "session_id", "person_id", "is_bot"),
            ("views", "first_bucket", "first")),
+    Rollup("journey_messages", "messages", ("journey_key", "sent_at", "message_id"),
+           ("session_id", "sends", "delivered", "read", "failed", "replied", "is_bot")),
+    # Last: tests/test_journey_equivalence.py compares ROLLUPS[-1] with the reference view.
     Rollup("journey_conversations", "conversations", ("journey_key", "start", "session_id"),
            ("last_inbound_at", "last_message_at", "replied", "first_outbound_at",
             "first_response_s", "resolved_at", "resolution_s", "crm_resolution_s",
             "crm_duration_minutes", "crm_message_count", "outcome", "csat_rating", "csat_at",
             "csat_responses", "service_name", "first_intent", "agent_id", "first_assigned_at",
-            "assignments", "agent_first_response_s")),
+            "assignments", "agent_first_response_s", "responses", "is_bot",
+            "messages")),
 )
 # What membership.sql reads of an event (the `events` columns it names). Not `properties`: the
 # model never needs them, and reading a JSON column back for every touched chain cost 4× the

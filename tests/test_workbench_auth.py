@@ -102,8 +102,9 @@ def test_before_sign_in_only_the_landing_renders_and_no_query_runs(stack, people
 
 # Each page by its URL path, as a shared link opens it: (url path, title once signed in).
 PAGES = [("overview", "Overview"), ("sessions", "Sessions"), ("live", "Live feed"),
-         ("errors", "Errors"), ("admin", "Admin"), ("whatsapp", "WhatsApp"), ("ai_agent", "AI agent"),
-         ("campaigns", "Campaigns"), ("service_report", "KRA service report")]
+         ("errors", "Errors"), ("admin", "Admin"), ("whatsapp", "WhatsApp"),
+         ("ai_agent", "AI agent"), ("campaigns", "Campaigns"),
+         ("service_report", "KRA service report")]
 
 
 @pytest.mark.parametrize(("path", "title"), PAGES, ids=[p for p, _ in PAGES])

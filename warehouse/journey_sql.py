@@ -17,7 +17,7 @@ from pathlib import Path
 JOURNEY_DIR = Path(__file__).parent / "journey"
 TEMPLATES = (
     "membership", "session_rows", "person", "session_projection", "activity", "pages",
-    "conversations", "touched", "chains_events", "chains_model",
+    "conversations", "messages", "touched", "chains_events", "chains_model",
 )
 # A use whose source holds no other use: uses nest, and render innermost first.
 _USE = re.compile(r"\{\{\s*(\w+):((?:(?!\{\{).)*?)\s\}\}", re.S)

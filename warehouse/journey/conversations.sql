@@ -6,7 +6,7 @@
 -- them to the conversation's row in journey_sessions. Definitions: docs/metrics.md "WhatsApp".
 WITH
     src AS (
-        SELECT journey_key, session_id, event_id, event_name, timestamp AS ts, agent_id
+        SELECT journey_key, session_id, event_id, event_name, timestamp AS ts, agent_id, is_bot
         FROM __SOURCE__
         WHERE session_channel = 'whatsapp' AND session_id != ''
     ),
@@ -33,7 +33,7 @@ WITH
     ev AS (
         SELECT s.journey_key AS journey_key, s.session_id AS session_id,
                s.event_name AS event_name, s.ts AS ts, s.event_id AS event_id,
-               s.agent_id AS agent_id,
+               s.agent_id AS agent_id, s.is_bot AS is_bot,
                ifNull(p.service_name, '') AS service_name, ifNull(p.intent, '') AS intent,
                ifNull(p.outcome, '') AS outcome, p.rating AS rating,
                p.crm_resolution_s AS crm_resolution_s,
@@ -78,7 +78,12 @@ WITH
                      event_name = 'chat.assigned' AND agent_id != '') AS first_agent_id,
             groupArrayIf((agent_id, ts), event_name = 'chat.assigned' AND agent_id != '')
                 AS assigned_raw,
-            groupArrayIf((agent_id, ts), event_name = 'message.sent') AS sent_raw
+            groupArrayIf((agent_id, ts), event_name = 'message.sent') AS sent_raw,
+            groupArrayIf(ts, event_name = 'message.received') AS inbound_raw,
+            -- As its session row's is_bot (any of its events), so the message-level queries
+            -- leave bot conversations out without looking the sessions up.
+            toUInt8(max(is_bot)) AS bot,
+            countIf(event_name IN ('message.received', 'message.sent')) AS n_messages
         FROM ev
         GROUP BY journey_key, session_id
         -- A conversation is opened by an inbound message (docs/metrics.md).
@@ -132,5 +137,16 @@ SELECT
         AS assignments,
     -- chat.assigned (the first) → that agent's first outbound message after it.
     if(length(assignments_raw) > 0 AND isFinite(assignments_raw[1].3),
-       assignments_raw[1].3, NULL) AS agent_first_response_s
+       assignments_raw[1].3, NULL) AS agent_first_response_s,
+    -- Response pairs: per inbound message (three in a row: three), its time and the seconds to
+    -- the next outbound message strictly after it — NULL when none came inside the
+    -- conversation — in time order (stored_wa_responses reads them by the message's time).
+    arrayMap(x -> (x.1, if(isFinite(x.2), x.2, NULL)),
+        arrayMap(t -> (t, arrayMin(arrayConcat([inf], arrayMap(
+                s -> dateDiff('millisecond', t, s.2) / 1000,
+                arrayFilter(s -> s.2 > t, sent_raw))))),
+            arraySort(inbound_raw))) AS responses,
+    bot AS is_bot,
+    -- Its inbound + outbound messages (its session row's inbound + outbound).
+    n_messages AS messages
 FROM facts
