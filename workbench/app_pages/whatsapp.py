@@ -19,7 +19,15 @@ import streamlit as st
 from crm import summary as crm_summary
 from queries.definitions import definition
 from queries.whatsapp.params import HOURLY_MAX_DAYS
-from workbench import charts, components, filters, formatters, journey_view, kpis
+from workbench import (
+    charts,
+    components,
+    filters,
+    formatters,
+    journey_view,
+    kpis,
+    snapshot_trends,
+)
 from workbench import whatsapp_charts as wa
 from workbench.reads import load, prefetch
 
@@ -192,6 +200,17 @@ components.table(
         "csat_mean": st.column_config.NumberColumn("CSAT", format="%.2f"),
         "csat_responses": st.column_config.NumberColumn("CSAT responses"),
     })
+
+# Trends from the stored snapshots (docs/metrics.md "Snapshots"): each day, week or month from
+# its own events, with growth vs the period before.
+st.subheader("Trends (snapshots)")
+period = st.segmented_control("Snapshot period", ["daily", "weekly", "monthly"],
+                              default="weekly", key="whatsapp_trend_period",
+                              label_visibility="collapsed") or "weekly"
+snapshot_trends.render(f.project, ["conversations", "messages_received", "resolved",
+                                   "median_first_response_s", "escalation_rate", "csat_mean"],
+                       period, date_from=f.date_from, date_to=f.date_to, source="whatsapp",
+                       key="whatsapp_trends")
 
 st.subheader("Dropped conversations")
 st.caption("At least one inbound message, no `chat.resolved`, and the last inbound message got "
