@@ -237,6 +237,20 @@ def test_kpi(project, metric):
         assert same(row["change_ratio"], None if previous == 0 else (value - previous) / previous)
 
 
+
+def test_the_overview_under_whatsapp_counts_as_this_page(project):
+    """The Overview's WhatsApp cards are this page's numbers (one definition each)."""
+    df = run("overview", {"project": project, **DAY, "channel": "whatsapp"}, OPERATOR)
+    overview = {r["metric"]: r for r in df.to_dict("records")}
+    for mine, theirs in [("conversations", "conversations"), ("sessions", "conversations"),
+                         ("median_first_response_s", "median_first_response_s"),
+                         ("csat", "csat_mean")]:
+        value, previous = EXPECTED[theirs]
+        assert same(overview[mine]["value"], value), mine
+        assert same(overview[mine]["previous"], previous), mine
+    resolved, conversations = EXPECTED["resolved"][0], EXPECTED["conversations"][0]
+    assert same(overview["resolution_rate"]["value"], resolved / conversations)
+
 def test_every_kpi_is_defined_and_checked(project):
     assert set(kpis(project)) == set(EXPECTED) == set(area("whatsapp").metrics)
 

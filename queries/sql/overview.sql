@@ -32,23 +32,36 @@ WITH
                max(NOT startsWith(person_key, 'anon:')) OR person_id IN named AS identified
         FROM s GROUP BY person_id, current
     ),
-    -- Conversations' first response and CSAT (docs/metrics.md "WhatsApp"): only when the
-    -- channel filter holds conversations (a constant condition: under web nothing is read).
+    -- Conversations' first response (by the conversation's start) and CSAT (ratings 1–5 given
+    -- in the period), as the WhatsApp page defines them (docs/metrics.md "WhatsApp"): only when
+    -- the channel filter holds conversations (a constant condition: under web nothing is read).
     conv AS (
         SELECT
             quantileExactInclusiveIf(first_response_s, current AND first_response_s IS NOT NULL)
                 AS frt,
             quantileExactInclusiveIf(first_response_s,
-                                     NOT current AND first_response_s IS NOT NULL) AS pfrt,
-            avgIf(csat_rating, current AND csat_rating IS NOT NULL) AS csat,
-            avgIf(csat_rating, NOT current AND csat_rating IS NOT NULL) AS pcsat
+                                     NOT current AND first_response_s IS NOT NULL) AS pfrt
         FROM (
-            SELECT first_response_s, csat_rating, start >= {start:DateTime64(3, 'UTC')} AS current
+            SELECT first_response_s, start >= {start:DateTime64(3, 'UTC')} AS current
             FROM stored_conversations(project = {project:String},
                                       start = {prev_start:DateTime64(3, 'UTC')},
                                       end = {end:DateTime64(3, 'UTC')})
             WHERE has({session_channels:Array(String)}, 'whatsapp')
         )
+    ),
+    ratings AS (
+        SELECT avgIf(rating, current) AS csat, avgIf(rating, NOT current) AS pcsat
+        FROM (
+            SELECT toFloat64OrNull(toString(properties.rating)) AS rating,
+                   timestamp >= {start:DateTime64(3, 'UTC')} AS current
+            FROM events
+            WHERE project_id = {project:String}
+              AND timestamp >= {prev_start:DateTime64(3, 'UTC')}
+              AND timestamp < {end:DateTime64(3, 'UTC')}
+              AND event_name = 'csat.submitted' AND NOT is_bot
+              AND has({session_channels:Array(String)}, 'whatsapp')
+        )
+        WHERE rating BETWEEN 1 AND 5
     ),
     totals AS (
         SELECT
@@ -85,6 +98,6 @@ FROM (
          toFloat64(pn - pconv_n), toFloat64(pconv_n), if(pconv_n = 0, NULL, pres / pconv_n),
          if(isFinite(pfrt), pfrt, NULL), if(isFinite(pcsat), pcsat, NULL)]
             AS previouses
-    FROM totals, conv
+    FROM totals, conv, ratings
 )
 ARRAY JOIN metrics AS metric, values AS value, previouses AS previous
