@@ -28,7 +28,6 @@ An agent's message to P1 (no campaign_id) and an inbound message from a stranger
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -216,14 +215,6 @@ def test_the_score_formula():
     assert score(0, 0, 0, 100) == 0.0  # clamped
     assert "0.3 × delivery rate + 0.3 × read rate + 0.4 × reply rate − 0.2 × failure rate" in \
         area("campaigns").metrics["score"].help
-
-
-def test_the_two_queries_share_their_message_definition():
-    def block(name: str) -> str:
-        text = (ROOT / "queries" / "sql" / f"{name}.sql").read_text()
-        return re.search(r"    -- <messages>\n.*    -- </messages>\n", text, re.S).group(0)
-
-    assert block("campaigns").replace("{start:", "{prev_start:") == block("campaigns_kpis")
 
 
 # --- the page --------------------------------------------------------------------------------

@@ -93,8 +93,11 @@ def donut_chart(df: pd.DataFrame, category: str, value: str, *, title: str = "")
     )
 
 
-def heatmap_chart(df: pd.DataFrame, *, tz_label: str = "EAT") -> alt.Chart:
-    """Sessions started by weekday (rows, Monday first) and hour of day (columns)."""
+def heatmap_chart(df: pd.DataFrame, *, tz_label: str = "EAT", value: str = "sessions",
+                  title: str = "Sessions", scheme: str = "teals",
+                  extra_tooltip: tuple[str, ...] = ()) -> alt.Chart:
+    """`value` (sessions started, by default) by weekday (rows, Monday first) and hour of day
+    (columns)."""
     data = df.assign(day=df["weekday"].map(lambda d: WEEKDAYS[int(d) - 1]))
     return (
         alt.Chart(data)
@@ -103,9 +106,9 @@ def heatmap_chart(df: pd.DataFrame, *, tz_label: str = "EAT") -> alt.Chart:
             x=alt.X("hour:O", title=f"Hour ({tz_label})",
                     scale=alt.Scale(domain=list(range(24)))),
             y=alt.Y("day:O", title=None, sort=WEEKDAYS, scale=alt.Scale(domain=WEEKDAYS)),
-            color=alt.Color("sessions:Q", title="Sessions", scale=alt.Scale(scheme="teals"),
+            color=alt.Color(f"{value}:Q", title=title, scale=alt.Scale(scheme=scheme),
                             legend=alt.Legend(format="d")),
-            tooltip=["day:O", "hour:O", "sessions:Q"],
+            tooltip=["day:O", "hour:O", f"{value}:Q", *extra_tooltip],
         )
         .properties(height=220)
     )

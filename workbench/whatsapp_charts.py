@@ -6,7 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from workbench.charts import ACCENT, CHANNEL_COLORS, HEIGHT, WEEKDAYS
+from workbench import charts
+from workbench.charts import ACCENT, CHANNEL_COLORS, HEIGHT
 
 INBOUND = CHANNEL_COLORS["whatsapp"]
 OUTBOUND = "#2563eb"
@@ -46,20 +47,8 @@ def volume_chart(df: pd.DataFrame, *, tz_label: str = "EAT", hourly: bool = True
 
 def heatmap_chart(df: pd.DataFrame, *, tz_label: str = "EAT") -> alt.Chart:
     """Inbound messages (when taxpayers write) by weekday × hour of day."""
-    data = df.assign(day=df["weekday"].map(lambda d: WEEKDAYS[int(d) - 1]))
-    return (
-        alt.Chart(data)
-        .mark_rect()
-        .encode(
-            x=alt.X("hour:O", title=f"Hour ({tz_label})",
-                    scale=alt.Scale(domain=list(range(24)))),
-            y=alt.Y("day:O", title=None, sort=WEEKDAYS, scale=alt.Scale(domain=WEEKDAYS)),
-            color=alt.Color("inbound:Q", title="Inbound", scale=alt.Scale(scheme="greens"),
-                            legend=alt.Legend(format="d")),
-            tooltip=["day:O", "hour:O", "inbound:Q", "outbound:Q"],
-        )
-        .properties(height=220)
-    )
+    return charts.heatmap_chart(df, tz_label=tz_label, value="inbound", title="Inbound",
+                                scheme="greens", extra_tooltip=("outbound:Q",))
 
 
 def _duration_text(seconds: float) -> str:

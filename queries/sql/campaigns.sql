@@ -21,72 +21,10 @@
 -- whose small side (the range's campaign messages) filters the scan of the big one (join
 -- runtime filters). Message ids and numbers are joined by their 64-bit hashes: at 10 M events
 -- 2 M receipts probe 0.26 M campaign messages, and integer keys halved that join's cost (a
--- false match needs a 64-bit collision: ~1e-8 at that size). The part between the <messages>
--- marks is the same in campaigns_kpis.sql, where the range starts at prev_start
--- (tests/test_campaigns.py checks).
+-- false match needs a 64-bit collision: ~1e-8 at that size). The messages, with their receipts
+-- and replies, are the view campaign_messages (warehouse/views/), which campaigns_kpis.sql reads
+-- from prev_start.
 WITH
-    -- <messages>
-    -- The campaign sends of the range.
-    sends AS (
-        SELECT
-            -- A send without a message_id cannot get receipts; it still counts as sent.
-            cityHash64(if(message_id != '', message_id, toString(event_id))) AS msg,
-            -- LowCardinality: a few campaigns among 0.26 M messages at 10 M events; carried
-            -- through two GROUP BYs as a dictionary index, not a string.
-            toLowCardinality(toString(properties.campaign_id)) AS campaign_id,
-            -- By number; a number the collector could not normalise falls back to the chat.
-            cityHash64(if(phone != '', phone, concat('chat:', chat_id))) AS recipient,
-            timestamp AS sent_at
-        FROM events
-        WHERE project_id = {project:String} AND event_name = 'message.sent'
-          AND timestamp >= {start:DateTime64(3, 'UTC')} AND timestamp < {end:DateTime64(3, 'UTC')}
-          -- IS NOT NULL first: it reads the JSON path's null map, and the values only of
-          -- the rows that have one (3× cheaper than testing the values of every send).
-          AND properties.campaign_id IS NOT NULL AND toString(properties.campaign_id) != ''
-    ),
-    -- One row per campaign message with its receipts, whenever they arrived. Without a
-    -- receipt the join's defaults stand: reached_at 1970-01-01 (never), flags 0.
-    messages AS (
-        SELECT
-            s.msg AS msg, any(s.campaign_id) AS campaign_id, any(s.recipient) AS recipient,
-            min(s.sent_at) AS sent_at,
-            minIf(r.timestamp, r.event_name IN ('message.delivered', 'message.read'))
-                AS reached_at,
-            reached_at > toDateTime64(0, 3, 'UTC') AS reached,
-            max(r.event_name = 'message.read') AS was_read,
-            max(r.event_name = 'message.failed') AS failed
-        FROM (
-            SELECT cityHash64(message_id) AS msg, event_name, timestamp
-            FROM events
-            WHERE project_id = {project:String}
-              AND event_name IN ('message.delivered', 'message.read', 'message.failed')
-              AND timestamp >= {start:DateTime64(3, 'UTC')}
-        ) AS r
-        RIGHT JOIN sends AS s ON r.msg = s.msg
-        GROUP BY s.msg
-    ),
-    -- Each message and whether its recipient wrote within the window after it reached them.
-    campaign_messages AS (
-        SELECT
-            m.msg AS msg, any(m.campaign_id) AS campaign_id, any(m.recipient) AS recipient,
-            -- The three flags as one aggregate (each any() over the join's rows costs).
-            any(m.sent_at) AS sent_at, any(m.reached + 2 * m.was_read + 4 * m.failed) AS flags,
-            bitTest(flags, 0) AS reached, bitTest(flags, 1) AS was_read,
-            bitTest(flags, 2) AS failed,
-            reached AND max(i.at >= m.reached_at
-                            AND i.at <= m.reached_at + toIntervalSecond({attribution_s:UInt32}))
-                AS replied
-        FROM (
-            SELECT cityHash64(if(phone != '', phone, concat('chat:', chat_id))) AS recipient,
-                   timestamp AS at
-            FROM events
-            WHERE project_id = {project:String} AND event_name = 'message.received'
-              AND timestamp >= {start:DateTime64(3, 'UTC')}
-        ) AS i
-        RIGHT JOIN messages AS m ON i.recipient = m.recipient
-        GROUP BY m.msg
-    ),
-    -- </messages>
     per_campaign AS (
         SELECT
             campaign_id,
@@ -102,7 +40,10 @@ WITH
             if(delivered = 0, 0, read / delivered) AS read_share,
             if(recipients = 0, 0, replied / recipients) AS reply,
             if(sent = 0, 0, failed / sent) AS failure
-        FROM campaign_messages
+        FROM campaign_messages(project = {project:String},
+                               start = {start:DateTime64(3, 'UTC')},
+                               end = {end:DateTime64(3, 'UTC')},
+                               attribution_s = {attribution_s:UInt32})
         GROUP BY campaign_id
     ),
     -- What the campaign's own `campaign.sent` events say, whenever sent (they announce the whole
