@@ -71,7 +71,6 @@ ROLLUPS = (
            ("views", "first_bucket", "first")),
     Rollup("journey_messages", "messages", ("journey_key", "sent_at", "message_id"),
            ("session_id", "sends", "delivered", "read", "failed", "replied", "is_bot")),
-    # Last: tests/test_journey_equivalence.py compares ROLLUPS[-1] with the reference view.
     Rollup("journey_conversations", "conversations", ("journey_key", "start", "session_id"),
            ("last_inbound_at", "last_message_at", "replied", "first_outbound_at",
             "first_response_s", "resolved_at", "resolution_s", "crm_resolution_s",

@@ -27,6 +27,7 @@ from aiohttp import web
 from config.logs import setup_logging
 from config.settings import get_settings
 from metadata.access import AccessDenied, Principal, for_token
+from queries import catalog
 from queries.catalog import QUERIES, UnknownQuery
 from queries.runner import QueryFailed, QueryParamError, run
 from queries.serialize import records
@@ -68,10 +69,10 @@ def query_params(request: web.Request) -> dict[str, str] | web.Response:
 
 
 async def get_query(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
-    if name not in QUERIES:
-        return error(404, str(UnknownQuery(f"unknown query {name!r}; known: "
-                                           f"{', '.join(sorted(QUERIES))}")))
+    try:
+        name = catalog.get_query(request.match_info["name"]).name  # service-report too
+    except UnknownQuery as exc:
+        return error(404, str(exc))
     principal = await authorised(request)
     if isinstance(principal, web.Response):
         return principal

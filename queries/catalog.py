@@ -29,6 +29,7 @@ from queries.params import (
     LiveParams,
     LiveWindowParams,
     OverviewParams,
+    PeriodParams,
     QueryParams,
     RangeParams,
     SessionListParams,
@@ -45,6 +46,9 @@ QUERIES: dict[str, NamedQuery] = {
         _Q("overview", OverviewParams,
            "KPIs with the previous period: sessions, people, identified/anonymous people, "
            "conversion rate, average session duration"),
+        _Q("overview_conversations", PeriodParams,
+           "The Overview's WhatsApp cards with the previous period: conversations, resolution "
+           "rate, median first response, CSAT"),
         _Q("dau", EventRangeParams, "Daily active people"),
         _Q("traffic_by_journey", SessionRangeParams,
            "Web sessions by journey (first segment of the entry page)"),

@@ -128,6 +128,14 @@ class OverviewParams(SessionRangeParams):
         return {**super().bind(settings), "prev_start": to_utc_naive(previous.start)}
 
 
+class PeriodParams(RangeParams):
+    """KPIs of the range and the previous period of equal length (no channel filter)."""
+
+    def bind(self, settings: ProjectSettings) -> dict[str, Any]:
+        previous = self.date_range(settings).previous()
+        return {**super().bind(settings), "prev_start": to_utc_naive(previous.start)}
+
+
 @dataclass(frozen=True)
 class Dimension:
     column: str

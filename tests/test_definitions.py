@@ -3,6 +3,8 @@ same text, and every KPI a KPI query returns has one."""
 
 from __future__ import annotations
 
+import pytest
+
 from queries.definitions import area, areas
 from queries.named import SQL_DIR
 from tools import metrics_doc
@@ -21,8 +23,10 @@ def test_every_area_parses_with_labels_and_help():
             assert d.label and len(d.help) > 10, (name, d.key)
 
 
-def test_each_overview_kpi_has_a_definition():
-    sql = (SQL_DIR / "overview.sql").read_text()
-    listed = sql[sql.index("['sessions'"):sql.index("] AS metrics")]
+@pytest.mark.parametrize("name", ["overview", "overview_conversations"])
+def test_each_overview_kpi_has_a_definition(name):
+    sql = (SQL_DIR / f"{name}.sql").read_text()
+    listed = sql[sql.index("[", sql.index("SELECT\n        [")):sql.index("] AS metrics")]
     keys = [k.strip().strip("'") for k in listed.strip("[").split(",")]
+    assert len(keys) >= 4
     assert set(keys) <= set(area("overview").metrics), set(keys) - set(area("overview").metrics)

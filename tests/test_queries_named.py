@@ -168,7 +168,7 @@ def test_live_queries_see_fresh_events(stack, dataset):  # noqa: F811
 def _params(name: str, project: str, session_of_b: str) -> dict:
     if name in ("live_events", "events_per_minute"):
         return {"project": project, "minutes": 1440}
-    if name == "model_status":
+    if name in ("model_status", "whatsapp_open", "whatsapp_workload"):  # now: no range
         return {"project": project}
     if name in ("journey_profile", "journey_event"):  # a person's history, an event: no range
         return {**QUERIES[name].example, "project": project}
@@ -186,7 +186,8 @@ def _params(name: str, project: str, session_of_b: str) -> dict:
 # marker; A's must still never show one.
 AGGREGATES = {
     "live_events", "events_per_minute", "events_by_day", "dau", "activity_heatmap",
-    "duration_histogram", "overview", "errors_summary", "errors_by_day", "traffic_by_journey",
+    "duration_histogram", "overview", "overview_conversations", "errors_summary",
+    "errors_by_day", "traffic_by_journey",
     "events_by_name", "model_status", "retention", "funnel", "funnel_dropped", "funnel_next",
     "event_properties",
     # an example event id: tests/test_journey_explorer.py asks for B's events

@@ -65,9 +65,10 @@ def test_overview_shows_the_kpis_and_charts(stack, dataset, analyst):  # noqa: F
     for title in ("Daily active people", "Traffic by journey", "Top pages",
                   "Session duration", "Top countries"):
         assert title in subheaders
-    # Each chart has its SQL and a CSV download (the KPIs + 9 charts + the snapshot trends).
-    assert sum(e.label == "SQL" for e in at.expander) == 11
-    assert len(at.get("download_button")) == 11
+    # Each chart has its SQL and a CSV download (the KPIs' two queries — overview and
+    # overview_conversations — 9 charts and the snapshot trends).
+    assert sum(e.label == "SQL" for e in at.expander) == 12
+    assert len(at.get("download_button")) == 12
     # Every chart has data; the dataset's weeks have no snapshots yet, which the trends say.
     assert [i.value for i in at.info if "snapshots" not in i.value] == []
     assert len(at.get("vega_lite_chart")) == 9

@@ -7,7 +7,7 @@ WITH
         -- Whole milliseconds: an integer sum is exact, so every run (page, CLI, API) gives
         -- the same average to the last digit.
         SELECT person_id, person_key, toInt64(round(duration_s * 1000)) AS duration_ms, converted,
-               channel, resolved, start >= {start:DateTime64(3, 'UTC')} AS current
+               start >= {start:DateTime64(3, 'UTC')} AS current
         FROM stored_sessions(project = {project:String}, start = {prev_start:DateTime64(3, 'UTC')},
                       end = {end:DateTime64(3, 'UTC')},
                       conversion_events = {conversion_events:Array(String)})
@@ -27,41 +27,8 @@ WITH
     per_person AS (
         SELECT person_id, current,
                count() AS sessions, countIf(converted = 1) AS conversions, sum(duration_ms) AS total_ms,
-               countIf(channel = 'whatsapp') AS conversations,
-               countIf(channel = 'whatsapp' AND resolved = 1) AS resolved_conversations,
                max(NOT startsWith(person_key, 'anon:')) OR person_id IN named AS identified
         FROM s GROUP BY person_id, current
-    ),
-    -- Conversations' first response (by the conversation's start) and CSAT (ratings 1–5 given
-    -- in the period), as the WhatsApp page defines them (docs/metrics.md "WhatsApp"): only when
-    -- the channel filter holds conversations (a constant condition: under web nothing is read).
-    conv AS (
-        SELECT
-            quantileExactInclusiveIf(first_response_s, current AND first_response_s IS NOT NULL)
-                AS frt,
-            quantileExactInclusiveIf(first_response_s,
-                                     NOT current AND first_response_s IS NOT NULL) AS pfrt
-        FROM (
-            SELECT first_response_s, start >= {start:DateTime64(3, 'UTC')} AS current
-            FROM stored_conversations(project = {project:String},
-                                      start = {prev_start:DateTime64(3, 'UTC')},
-                                      end = {end:DateTime64(3, 'UTC')})
-            WHERE has({session_channels:Array(String)}, 'whatsapp')
-        )
-    ),
-    ratings AS (
-        SELECT avgIf(rating, current) AS csat, avgIf(rating, NOT current) AS pcsat
-        FROM (
-            SELECT toFloat64OrNull(toString(properties.rating)) AS rating,
-                   timestamp >= {start:DateTime64(3, 'UTC')} AS current
-            FROM events
-            WHERE project_id = {project:String}
-              AND timestamp >= {prev_start:DateTime64(3, 'UTC')}
-              AND timestamp < {end:DateTime64(3, 'UTC')}
-              AND event_name = 'csat.submitted' AND NOT is_bot
-              AND has({session_channels:Array(String)}, 'whatsapp')
-        )
-        WHERE rating BETWEEN 1 AND 5
     ),
     totals AS (
         SELECT
@@ -69,10 +36,7 @@ WITH
             sumIf(conversions, current) AS conv, sumIf(conversions, NOT current) AS pconv,
             sumIf(total_ms, current) / 1000 AS dur, sumIf(total_ms, NOT current) / 1000 AS pdur,
             countIf(current) AS people, countIf(NOT current) AS ppeople,
-            countIf(current AND identified) AS ident, countIf(NOT current AND identified) AS pident,
-            sumIf(conversations, current) AS conv_n, sumIf(conversations, NOT current) AS pconv_n,
-            sumIf(resolved_conversations, current) AS res,
-            sumIf(resolved_conversations, NOT current) AS pres
+            countIf(current AND identified) AS ident, countIf(NOT current AND identified) AS pident
         FROM per_person
     )
 SELECT
@@ -83,21 +47,14 @@ SELECT
     if(previous = 0, NULL, (value - previous) / previous) AS change_ratio
 FROM (
     SELECT
-        -- What the channel's cards show (docs/metrics.md "Overview KPIs"): the first six on
-        -- web and all; under WhatsApp conversations, resolution rate, first response, CSAT.
         ['sessions', 'people', 'identified_people', 'anonymous_people', 'conversion_rate',
-         'avg_duration_s', 'web_sessions', 'conversations', 'resolution_rate',
-         'median_first_response_s', 'csat'] AS metrics,
+         'avg_duration_s'] AS metrics,
         [toNullable(toFloat64(n)), toFloat64(people), toFloat64(ident),
-         toFloat64(people - ident), if(n = 0, NULL, conv / n), if(n = 0, NULL, dur / n),
-         toFloat64(n - conv_n), toFloat64(conv_n), if(conv_n = 0, NULL, res / conv_n),
-         if(isFinite(frt), frt, NULL), if(isFinite(csat), csat, NULL)]
+         toFloat64(people - ident), if(n = 0, NULL, conv / n), if(n = 0, NULL, dur / n)]
             AS values,
         [toNullable(toFloat64(pn)), toFloat64(ppeople), toFloat64(pident),
-         toFloat64(ppeople - pident), if(pn = 0, NULL, pconv / pn), if(pn = 0, NULL, pdur / pn),
-         toFloat64(pn - pconv_n), toFloat64(pconv_n), if(pconv_n = 0, NULL, pres / pconv_n),
-         if(isFinite(pfrt), pfrt, NULL), if(isFinite(pcsat), pcsat, NULL)]
+         toFloat64(ppeople - pident), if(pn = 0, NULL, pconv / pn), if(pn = 0, NULL, pdur / pn)]
             AS previouses
-    FROM totals, conv, ratings
+    FROM totals
 )
 ARRAY JOIN metrics AS metric, values AS value, previouses AS previous

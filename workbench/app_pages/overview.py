@@ -26,7 +26,7 @@ KPIS = {
 # The snapshot trends shown per channel filter (metrics of the Overview's own KPIs).
 TRENDS = {"all": ["sessions", "people", "conversion_rate"],
           "web": ["sessions", "people", "conversion_rate"],
-          "whatsapp": ["conversations", "people", "median_first_response_s"]}
+          "whatsapp": ["sessions", "people", "whatsapp.median_first_response_s"]}
 # Panels that describe web pages and browsers: hidden under WhatsApp, said once.
 WEB_ONLY = "Traffic by journey, top pages, devices, browsers and systems"
 
@@ -55,12 +55,20 @@ by_params = {by: {**params, "by": by, "limit": 10}
              for by in ("device_type", "browser", "os", "country")}
 # Every query of the page at once (the loads below then find them cached).
 web_panels = f.channel != "whatsapp"
+# The WhatsApp cards (conversations, resolution, first response, CSAT) are their own query:
+# `overview` keeps its six KPIs.
+conversation_params = f.range()
+with_conversations = f.channel != "web"
 prefetch([("overview", params), ("dau", params), ("activity_heatmap", params),
+          *([("overview_conversations", conversation_params)] if with_conversations else []),
           ("duration_histogram", params), ("breakdown", by_params["country"]),
           *([("traffic_by_journey", params), ("top_pages", pages_params),
              *(("breakdown", by_params[by]) for by in ("device_type", "browser", "os"))]
             if web_panels else [])])
-kpis = load("overview", params).set_index("metric")
+overview_rows = load("overview", params)
+conversation_rows = (load("overview_conversations", conversation_params) if with_conversations
+                     else overview_rows.iloc[0:0])
+kpis = pd.concat([overview_rows, conversation_rows]).set_index("metric")
 sessions_now = kpis.loc["sessions", "value"] if "sessions" in kpis.index else 0
 
 # Two rows of three: full labels stay readable on a laptop screen.
@@ -79,14 +87,18 @@ for column, metric in zip(cells, shown, strict=True):
         delta_color="inverse" if metric == "median_first_response_s" else "normal",
         border=True,
     )
-if f.channel == "all" and "web_sessions" in kpis.index:
-    web_now = formatters.count(kpis.loc["web_sessions", "value"])
-    conversations_now = formatters.count(kpis.loc["conversations", "value"])
+if f.channel == "all":
+    conversations = kpis.loc["conversations", "value"]
+    web_now = formatters.count(kpis.loc["sessions", "value"] - conversations)
+    conversations_now = formatters.count(conversations)
     st.caption(
         f"Under all channels a session is a web session or a WhatsApp conversation: "
         f"{web_now} web sessions + {conversations_now} conversations. People are distinct "
         "persons across both; the conversion rate and the average duration are over both.")
-components.query_details("overview", params, kpis.reset_index(), key="overview_kpis")
+components.query_details("overview", params, overview_rows, key="overview_kpis")
+if with_conversations:
+    components.query_details("overview_conversations", conversation_params, conversation_rows,
+                             key="overview_conversation_kpis")
 
 if not sessions_now:
     st.info(
