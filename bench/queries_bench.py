@@ -55,6 +55,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("retention (12 weeks)", "retention", {"period": "week", "periods": 12}, "Retention"),
     # Issue 12's pages (the page target: p95 < 300 ms at 10 M).
     ("overview (WhatsApp)", "overview", {"channel": "whatsapp"}, "Overview"),
+    ("overview_conversations", "overview_conversations", {}, "Overview"),
     ("whatsapp", "whatsapp", {}, "WhatsApp"),
     ("whatsapp_volume", "whatsapp_volume", {}, "WhatsApp"),
     ("whatsapp_heatmap", "whatsapp_heatmap", {}, "WhatsApp"),
