@@ -31,13 +31,7 @@ CREATE TABLE IF NOT EXISTS journey_conversations
     agent_id               LowCardinality(String),
     first_assigned_at      Nullable(DateTime64(3, 'UTC')),
     assignments            Array(Tuple(String, DateTime64(3, 'UTC'), Nullable(Float64))),
-    agent_first_response_s Nullable(Float64),
-    -- Per inbound message: (its time, seconds to the next outbound message, NULL for none).
-    responses              Array(Tuple(DateTime64(3, 'UTC'), Nullable(Float64))),
-    is_bot                 UInt8,
-    messages               UInt64,
-    -- Open conversations are looked up by id (stored_wa_open).
-    INDEX idx_session_id session_id TYPE bloom_filter(0.01) GRANULARITY 1
+    agent_first_response_s Nullable(Float64)
 )
 ENGINE = ReplacingMergeTree(version, deleted)
 PARTITION BY toYYYYMM(start)
