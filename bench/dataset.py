@@ -184,7 +184,9 @@ def model_current(meta: dict[str, Any]) -> bool:
     from warehouse.journey_sql import definition
 
     done = meta.get("rebuild")
-    return isinstance(done, dict) and done.get("definition") == definition()
+    # A rebuild that failed left the model as it was: not current (the next run tries again).
+    return (isinstance(done, dict) and done.get("rc", 0) == 0
+            and done.get("definition") == definition())
 
 
 def rebuild_model(meta: dict[str, Any], env: dict[str, str], log=print) -> None:

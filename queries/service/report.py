@@ -173,7 +173,10 @@ def web_rows() -> str:
     ),""" if keys else ""
     return f"""
     -- The period's web sessions end at the latest here (an instant just after their last event).
-    (SELECT max(end) + toIntervalMillisecond(1) FROM journey_sessions FINAL
+    -- Without FINAL: older versions of a session may end later than its current one, which only
+    -- widens the read below (every row read is still tested against the period's sessions),
+    -- and the bound costs no merge.
+    (SELECT max(end) + toIntervalMillisecond(1) FROM journey_sessions
      WHERE project_id = {{project:String}} AND start >= {_START} AND start < {_END}
        AND channel = 'web') AS web_read_end,{props_cte}
     -- Per web session: bit 0 = it is one of the period's (bots excluded), bit 1 + j = it
