@@ -24,15 +24,11 @@ WITH
     ratings AS (
         SELECT avgIf(rating, current) AS csat, avgIf(rating, NOT current) AS pcsat
         FROM (
-            SELECT toFloat64OrNull(toString(properties.rating)) AS rating,
-                   timestamp >= {start:DateTime64(3, 'UTC')} AS current
-            FROM events
-            WHERE project_id = {project:String}
-              AND timestamp >= {prev_start:DateTime64(3, 'UTC')}
-              AND timestamp < {end:DateTime64(3, 'UTC')}
-              AND event_name = 'csat.submitted' AND NOT is_bot
+            SELECT rating, timestamp >= {start:DateTime64(3, 'UTC')} AS current
+            FROM csat_ratings(project = {project:String},
+                              start = {prev_start:DateTime64(3, 'UTC')},
+                              end = {end:DateTime64(3, 'UTC')})
         )
-        WHERE rating BETWEEN 1 AND 5
     )
 SELECT
     metric,

@@ -119,15 +119,11 @@ WITH
             avgIf(rating, current) AS mean, avgIf(rating, NOT current) AS pmean,
             countIf(current AND rating >= 4) AS good, countIf(NOT current AND rating >= 4) AS pgood
         FROM (
-            SELECT toFloat64OrNull(toString(properties.rating)) AS rating,
-                   timestamp >= {start:DateTime64(3, 'UTC')} AS current
-            FROM events
-            WHERE project_id = {project:String}
-              AND timestamp >= {prev_start:DateTime64(3, 'UTC')}
-              AND timestamp < {end:DateTime64(3, 'UTC')}
-              AND event_name = 'csat.submitted' AND NOT is_bot
+            SELECT rating, timestamp >= {start:DateTime64(3, 'UTC')} AS current
+            FROM csat_ratings(project = {project:String},
+                              start = {prev_start:DateTime64(3, 'UTC')},
+                              end = {end:DateTime64(3, 'UTC')})
         )
-        WHERE rating BETWEEN 1 AND 5
     ),
     -- Contacts: new in each period; the total is every contact.created before the instant.
     contacts AS (
