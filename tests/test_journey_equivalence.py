@@ -234,7 +234,7 @@ def overview(stack, project_id: str, reference: bool) -> list[tuple]:
     return stack.ch().query(sql, parameters=bound).result_rows
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=6, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(dataset)
